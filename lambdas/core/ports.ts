@@ -1,0 +1,97 @@
+/**
+ * The ports the use-cases need. Each has one AWS adapter (`lambdas/adapters/aws`) and one local
+ * stand-in (`local/`). Names say what the domain needs, not which vendor provides it.
+ */
+import type { Block, DocumentMetadata } from '@aws-sdk/client-textract';
+
+export interface PresignedUpload {
+  url: string;
+  /** Form fields to send, in order, before the `file` field. */
+  fields: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface ObjectHead {
+  size: number;
+  contentType?: string;
+  lastModified?: Date;
+}
+
+/** The one documents bucket: `uploads/{userId}/…` and `results/{userId}/{yyyy-mm}/{taskId}/…`. */
+export interface ObjectStore {
+  /** Presigned POST limited to the exact key, content type and `maxBytes` (SSE-KMS on AWS). */
+  presignUpload(input: {
+    key: string;
+    contentType: string;
+    maxBytes: number;
+    expiresInSeconds: number;
+  }): Promise<PresignedUpload>;
+  /** Presigned GET; `downloadName` sets Content-Disposition: attachment. */
+  presignDownload(input: {
+    key: string;
+    expiresInSeconds: number;
+    downloadName?: string;
+    contentType?: string;
+  }): Promise<string>;
+  /** `undefined` when the object does not exist. */
+  head(key: string): Promise<ObjectHead | undefined>;
+  /** Bytes `start..endInclusive` (clamped to the object's size). */
+  readRange(key: string, start: number, endInclusive: number): Promise<Uint8Array>;
+  read(key: string): Promise<Uint8Array>;
+  write(key: string, body: Uint8Array | string, contentType: string): Promise<void>;
+  /** Replaces the object's tag set. */
+  setTags(key: string, tags: Record<string, string>): Promise<void>;
+}
+
+export interface WorkflowInput {
+  taskId: string;
+  userId: string;
+  key: string;
+  /** 1 for the first run; retries get a new execution name `{taskId}-{attempt}`. */
+  attempt: number;
+}
+
+export interface Workflow {
+  /** Idempotent per (taskId, attempt): an execution that already exists yields `started: false`. */
+  start(input: WorkflowInput): Promise<{ executionArn: string; started: boolean }>;
+}
+
+/** Textract's `DetectDocumentText` answer, the one shape every OCR engine returns. */
+export interface DetectedText {
+  DocumentMetadata: DocumentMetadata & { Pages: number };
+  Blocks: Block[];
+}
+
+/** Synchronous text detection of a stored document (single page on AWS; any size locally). */
+export interface TextDetector {
+  detectDocumentText(input: { key: string; contentType: string }): Promise<DetectedText>;
+}
+
+/** Pushes a message to one WebSocket connection; `false` when the connection is gone (410). */
+export interface ConnectionGateway {
+  post(connectionId: string, message: unknown): Promise<boolean>;
+}
+
+export interface Identity {
+  userId: string;
+  email: string;
+  groups: string[];
+}
+
+export interface TokenVerifier {
+  /** Throws `UnauthorizedError` for a missing, expired or forged token. */
+  verify(token: string): Promise<Identity>;
+}
+
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+}
+
+/** Read-only view of the intake queue for admins, plus the dead-letter redrive. */
+export interface QueueMonitor {
+  intakeDepth(): Promise<QueueDepth>;
+  deadLetterDepth(): Promise<QueueDepth>;
+  /** Moves every dead-lettered message back to the intake queue; returns how many. */
+  redriveDeadLetters(): Promise<number>;
+}

@@ -1,0 +1,48 @@
+/** Lifecycle of a task. `deleted_at` (soft delete) is orthogonal to status. */
+export const TASK_STATUSES = ['awaiting_upload', 'queued', 'processing', 'completed', 'failed'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TASK_STAGES = ['upload', 'download', 'recognize', 'write', 'done'] as const;
+export type TaskStage = (typeof TASK_STAGES)[number];
+
+export const PRIORITIES = ['low', 'normal', 'high'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** Content types untxt accepts; decided by magic bytes, never by name or header. */
+export const SUPPORTED_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/tiff', 'image/webp'] as const;
+export type SupportedType = (typeof SUPPORTED_TYPES)[number];
+
+export const RESULT_FORMATS = ['txt', 'html', 'json'] as const;
+export type ResultFormat = (typeof RESULT_FORMATS)[number];
+
+export const LIMITS = {
+  /** Largest document accepted through the presigned POST or a bucket drop. */
+  maxUploadBytes: 50 * 1024 * 1024,
+  /** Largest document accepted as multipart straight to the API (Lambda's payload cap is 6 MB). */
+  maxInlineUploadBytes: 4 * 1024 * 1024,
+  /** Guard against decompression bombs: total pixels of one raster page. */
+  maxPixelsPerPage: 100_000_000,
+  /** Textract's own cap on one side of an image. */
+  maxImageSide: 10_000,
+  maxPages: 3_000,
+  maxBatch: 50,
+  presignSeconds: 900,
+  restoreWindowDays: 30,
+} as const;
+
+/** Stable, client-facing failure codes of a task (`tasks.error_code`). */
+export const TASK_ERROR_CODES = [
+  'EMPTY_FILE',
+  'FILE_TOO_LARGE',
+  'UNSUPPORTED_TYPE',
+  'TYPE_MISMATCH',
+  'CORRUPT_DOCUMENT',
+  'ENCRYPTED_PDF',
+  'IMAGE_TOO_LARGE',
+  'TOO_MANY_PAGES',
+  'OCR_FAILED',
+  'OCR_THROTTLED',
+  'TIMEOUT',
+  'INTERNAL',
+] as const;
+export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];
