@@ -16,3 +16,7 @@ if (typeof P.withResolvers !== 'function') {
   };
 }
 export {};
+
+// The SDK warns on Node 20 that *future* releases will need Node 22. The lockfile pins today's
+// release, which supports Node 20, and the local host only uses the SDK to talk to itself.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -20,6 +20,14 @@ export class ValidationError extends UntxtError {
   }
 }
 
+/** A 400 with its own stable code (e.g. `UNKNOWN_ACTION` on the WebSocket). */
+export class BadRequestError extends UntxtError {
+  constructor(code: string, message: string, options?: ErrorOptions & { details?: unknown }) {
+    super(code, message, options);
+    this.name = 'BadRequestError';
+  }
+}
+
 export class UnauthorizedError extends UntxtError {
   constructor(message = 'Authentication required', options?: ErrorOptions) {
     super('UNAUTHORIZED', message, options);
@@ -38,6 +46,13 @@ export class NotFoundError extends UntxtError {
   constructor(message = 'Not found', options?: ErrorOptions) {
     super('NOT_FOUND', message, options);
     this.name = 'NotFoundError';
+  }
+}
+
+export class MethodNotAllowedError extends UntxtError {
+  constructor(allowed: string[]) {
+    super('METHOD_NOT_ALLOWED', `Method not allowed; use ${allowed.join(', ')}`);
+    this.name = 'MethodNotAllowedError';
   }
 }
 

@@ -1,0 +1,10 @@
+/**
+ * Every migration, by name. A static map rather than a folder scan: Lambda bundles have no migration
+ * folder to read at run time. Names sort chronologically; Kysely applies them in name order.
+ */
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-22T10-00-00-initial.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-22T10-00-00-initial': initial,
+};

@@ -1,0 +1,454 @@
+import { sql, type UpdateObject } from 'kysely';
+import { ValidationError } from '../../lambdas/core/errors.js';
+import type { Priority, TaskStage, TaskStatus } from '../../lambdas/core/task.js';
+import type { Database, Task, TaskEvent } from '../schema.js';
+import { inTransaction, isUuid, type Db } from './shared.js';
+
+/** A task with the metadata of its document, as every list and detail view needs it. */
+export type TaskWithFile = Task & {
+  original_name: string;
+  storage_key: string;
+  detected_content_type: string | null;
+  declared_content_type: string | null;
+  size_bytes: number | null;
+  pages: number | null;
+};
+
+export interface CreateTaskInput {
+  userId: string;
+  fileId: string;
+  status: TaskStatus;
+  stage: TaskStage;
+  priority?: Priority;
+  source?: 'api' | 'drop';
+}
+
+export interface TransitionTaskInput {
+  taskId: string;
+  /** The states the task may be in for the transition to happen. */
+  from: TaskStatus[];
+  to: TaskStatus;
+  stage?: TaskStage;
+  progress?: number;
+  /** Stored only when `to` is `failed`; any other transition clears the error. */
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  /** Written to the task event. */
+  message?: string;
+  executionArn?: string;
+  incrementAttempts?: boolean;
+}
+
+export interface ListTasksInput {
+  /** Undefined lists every user's tasks (admin). */
+  userId?: string;
+  status?: TaskStatus;
+  /** Full-text query over the recognized text (`websearch_to_tsquery` syntax). */
+  q?: string;
+  limit: number;
+  cursor?: string;
+  /** `true` lists only soft-deleted tasks; otherwise only live ones. */
+  deleted?: boolean;
+}
+
+export interface TaskStats {
+  total: number;
+  awaiting_upload: number;
+  queued: number;
+  processing: number;
+  completed: number;
+  failed: number;
+  deleted: number;
+}
+
+export interface ThroughputBucket {
+  bucketStart: Date;
+  completed: number;
+  failed: number;
+}
+
+/** Protects the database from a chart asking for a million buckets. */
+const MAX_THROUGHPUT_BUCKETS = 10_000;
+
+function selectTasksWithFile(db: Db) {
+  return db
+    .selectFrom('tasks')
+    .innerJoin('files', 'files.id', 'tasks.file_id')
+    .selectAll('tasks')
+    .select([
+      'files.original_name',
+      'files.storage_key',
+      'files.detected_content_type',
+      'files.declared_content_type',
+      'files.size_bytes',
+      'files.pages',
+    ]);
+}
+
+/**
+ * Creates a task and its first event (from no status to `status`).
+ */
+export async function createTask(db: Db, input: CreateTaskInput): Promise<Task> {
+  return inTransaction(db, async (trx) => {
+    const task = await trx
+      .insertInto('tasks')
+      .values({
+        user_id: input.userId,
+        file_id: input.fileId,
+        status: input.status,
+        stage: input.stage,
+        priority: input.priority ?? 'normal',
+        source: input.source ?? 'api',
+        ...(input.status === 'queued' ? { queued_at: sql<Date>`now()` } : {}),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('task_events')
+      .values({
+        task_id: task.id,
+        user_id: task.user_id,
+        from_status: null,
+        to_status: task.status,
+        stage: task.stage,
+        message: null,
+      })
+      .execute();
+    return task;
+  });
+}
+
+/** Finds a task of any user, deleted or not (workflow steps and admins use this). */
+export async function findTaskById(db: Db, taskId: string): Promise<TaskWithFile | undefined> {
+  if (!isUuid(taskId)) return undefined;
+  return selectTasksWithFile(db).where('tasks.id', '=', taskId).executeTakeFirst();
+}
+
+/**
+ * Finds a task owned by `userId`; soft-deleted tasks only with `includeDeleted`. Ids come straight
+ * from URLs, so a malformed one simply finds nothing.
+ */
+export async function findTaskForUser(
+  db: Db,
+  input: { taskId: string; userId: string; includeDeleted?: boolean },
+): Promise<TaskWithFile | undefined> {
+  if (!isUuid(input.taskId) || !isUuid(input.userId)) return undefined;
+  let query = selectTasksWithFile(db)
+    .where('tasks.id', '=', input.taskId)
+    .where('tasks.user_id', '=', input.userId);
+  if (!input.includeDeleted) query = query.where('tasks.deleted_at', 'is', null);
+  return query.executeTakeFirst();
+}
+
+/** Finds the task of the document stored under `storageKey` (upload notifications know only that). */
+export async function findTaskByStorageKey(db: Db, storageKey: string): Promise<TaskWithFile | undefined> {
+  return selectTasksWithFile(db)
+    .where('files.storage_key', '=', storageKey)
+    .orderBy('tasks.created_at', 'desc')
+    .orderBy('tasks.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * Moves a task from one of the `from` states to `to` and records the event, atomically. The update
+ * is conditional on the current status, so a step that runs twice (retries, redelivery) changes
+ * nothing the second time.
+ *
+ * @returns The updated task, or `undefined` (and no event) when the task is missing or not in a
+ *   `from` state.
+ */
+export async function transitionTask(db: Db, input: TransitionTaskInput): Promise<Task | undefined> {
+  if (!isUuid(input.taskId) || input.from.length === 0) return undefined;
+  const now = sql<Date>`now()`;
+  const patch: UpdateObject<Database, 'tasks'> = { status: input.to, updated_at: now };
+  if (input.stage !== undefined) patch.stage = input.stage;
+  if (input.progress !== undefined) patch.progress = input.progress;
+  if (input.executionArn !== undefined) patch.execution_arn = input.executionArn;
+  if (input.to === 'failed') {
+    if (input.errorCode !== undefined) patch.error_code = input.errorCode;
+    if (input.errorMessage !== undefined) patch.error_message = input.errorMessage;
+  } else {
+    patch.error_code = null;
+    patch.error_message = null;
+  }
+  if (input.to === 'queued') patch.queued_at = now;
+  if (input.to === 'processing') patch.started_at = now;
+  if (input.to === 'completed' || input.to === 'failed') patch.completed_at = now;
+  // A retried task is not finished any more; a stale completed_at would count it twice in throughput.
+  else patch.completed_at = null;
+
+  return inTransaction(db, async (trx) => {
+    // The row lock makes the status read here the one the UPDATE sees, so the event's from_status
+    // is exact even when two transitions race.
+    const current = await trx
+      .selectFrom('tasks')
+      .select('status')
+      .where('id', '=', input.taskId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current || !(input.from as string[]).includes(current.status)) return undefined;
+
+    const task = await trx
+      .updateTable('tasks')
+      .set((eb) => (input.incrementAttempts ? { ...patch, attempts: eb('attempts', '+', 1) } : patch))
+      .where('id', '=', input.taskId)
+      .where('status', 'in', input.from)
+      .returningAll()
+      .executeTakeFirst();
+    if (!task) return undefined;
+
+    await trx
+      .insertInto('task_events')
+      .values({
+        task_id: task.id,
+        user_id: task.user_id,
+        from_status: current.status,
+        to_status: task.status,
+        stage: task.stage,
+        message: input.message ?? null,
+      })
+      .execute();
+    return task;
+  });
+}
+
+/**
+ * Reports progress of a running task. No event row: progress is chatty and only worth a NOTIFY.
+ *
+ * @returns The task, or `undefined` when it is not (or no longer) processing.
+ */
+export async function updateTaskProgress(
+  db: Db,
+  input: { taskId: string; stage: TaskStage; progress: number },
+): Promise<Task | undefined> {
+  if (!isUuid(input.taskId)) return undefined;
+  return db
+    .updateTable('tasks')
+    .set({ stage: input.stage, progress: input.progress, updated_at: sql<Date>`now()` })
+    .where('id', '=', input.taskId)
+    .where('status', '=', 'processing')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+interface CursorPosition {
+  /** `created_at` in UTC with microseconds, as PostgreSQL printed it (a JS Date would drop them). */
+  createdAt: string;
+  id: string;
+}
+
+const CURSOR_TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): CursorPosition {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new ValidationError('Invalid cursor');
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw new ValidationError('Invalid cursor');
+  const [createdAt, id] = decoded as unknown[];
+  if (typeof createdAt !== 'string' || !CURSOR_TIMESTAMP_PATTERN.test(createdAt) || !isUuid(id)) {
+    throw new ValidationError('Invalid cursor');
+  }
+  return { createdAt, id };
+}
+
+/**
+ * Lists tasks newest first, one page at a time. Keyset pagination on (created_at, id): pages stay
+ * stable while tasks are added, and ties in created_at are broken by id so nothing is skipped.
+ *
+ * @throws ValidationError on a malformed cursor or limit.
+ */
+export async function listTasks(
+  db: Db,
+  input: ListTasksInput,
+): Promise<{ items: TaskWithFile[]; nextCursor: string | null }> {
+  if (!Number.isInteger(input.limit) || input.limit < 1) {
+    throw new ValidationError('limit must be a positive integer');
+  }
+  const after = input.cursor !== undefined ? decodeCursor(input.cursor) : undefined;
+  if (input.userId !== undefined && !isUuid(input.userId)) return { items: [], nextCursor: null };
+
+  let query = selectTasksWithFile(db).select(
+    sql<string>`to_char(tasks.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as(
+      'cursor_created_at',
+    ),
+  );
+  if (input.userId !== undefined) query = query.where('tasks.user_id', '=', input.userId);
+  query = input.deleted
+    ? query.where('tasks.deleted_at', 'is not', null)
+    : query.where('tasks.deleted_at', 'is', null);
+  if (input.status !== undefined) query = query.where('tasks.status', '=', input.status);
+  const q = input.q?.trim();
+  if (q) {
+    query = query
+      .innerJoin('results', 'results.task_id', 'tasks.id')
+      .where(sql<boolean>`results.search @@ websearch_to_tsquery('simple', ${q})`);
+  }
+  if (after) {
+    query = query.where(
+      sql<boolean>`(tasks.created_at, tasks.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
+    );
+  }
+  const rows = await query
+    .orderBy('tasks.created_at', 'desc')
+    .orderBy('tasks.id', 'desc')
+    .limit(input.limit + 1)
+    .execute();
+
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > input.limit && last ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id }) : null;
+  const items = page.map(({ cursor_created_at: _cursor, ...task }) => task);
+  return { items, nextCursor };
+}
+
+/**
+ * Counts tasks by status. `total` and the per-status counts cover live tasks; `deleted` counts the
+ * soft-deleted ones.
+ */
+export async function taskStats(db: Db, input: { userId?: string }): Promise<TaskStats> {
+  if (input.userId !== undefined && !isUuid(input.userId)) {
+    return { total: 0, awaiting_upload: 0, queued: 0, processing: 0, completed: 0, failed: 0, deleted: 0 };
+  }
+  let query = db.selectFrom('tasks').select((eb) => {
+    const live = () => eb.fn.countAll<number>().filterWhere('deleted_at', 'is', null);
+    return [
+      live().as('total'),
+      live().filterWhere('status', '=', 'awaiting_upload').as('awaiting_upload'),
+      live().filterWhere('status', '=', 'queued').as('queued'),
+      live().filterWhere('status', '=', 'processing').as('processing'),
+      live().filterWhere('status', '=', 'completed').as('completed'),
+      live().filterWhere('status', '=', 'failed').as('failed'),
+      eb.fn.countAll<number>().filterWhere('deleted_at', 'is not', null).as('deleted'),
+    ];
+  });
+  if (input.userId !== undefined) query = query.where('user_id', '=', input.userId);
+  return query.executeTakeFirstOrThrow();
+}
+
+/**
+ * Soft-deletes a user's task.
+ *
+ * @returns The task, or `undefined` when it does not exist, is not theirs or is already deleted.
+ */
+export async function softDeleteTask(db: Db, input: { taskId: string; userId: string }): Promise<Task | undefined> {
+  if (!isUuid(input.taskId) || !isUuid(input.userId)) return undefined;
+  return db
+    .updateTable('tasks')
+    .set({ deleted_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('id', '=', input.taskId)
+    .where('user_id', '=', input.userId)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Restores a user's task deleted at or after `deletedSince` (the restore window).
+ *
+ * @returns The task, or `undefined` when it is not theirs, not deleted or deleted too long ago.
+ */
+export async function restoreTask(
+  db: Db,
+  input: { taskId: string; userId: string; deletedSince: Date },
+): Promise<Task | undefined> {
+  if (!isUuid(input.taskId) || !isUuid(input.userId)) return undefined;
+  return db
+    .updateTable('tasks')
+    .set({ deleted_at: null, updated_at: sql<Date>`now()` })
+    .where('id', '=', input.taskId)
+    .where('user_id', '=', input.userId)
+    .where('deleted_at', '>=', input.deletedSince)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Tasks in one of `statuses` (deleted or not: deletion does not stop processing), least recently
+ * updated first; with `updatedBefore`, only those untouched since then. For recovery after a
+ * restart and for the janitor.
+ */
+export async function findTasksInStatus(
+  db: Db,
+  input: { statuses: TaskStatus[]; updatedBefore?: Date; limit?: number },
+): Promise<TaskWithFile[]> {
+  if (input.statuses.length === 0) return [];
+  let query = selectTasksWithFile(db).where('tasks.status', 'in', input.statuses);
+  if (input.updatedBefore !== undefined) query = query.where('tasks.updated_at', '<', input.updatedBefore);
+  return query
+    .orderBy('tasks.updated_at', 'asc')
+    .orderBy('tasks.id', 'asc')
+    .limit(input.limit ?? 1000)
+    .execute();
+}
+
+/** A task's history, oldest first. */
+export async function listTaskEvents(db: Db, taskId: string): Promise<TaskEvent[]> {
+  if (!isUuid(taskId)) return [];
+  return (
+    db
+      .selectFrom('task_events')
+      // Explicit columns: the table's `seq` tie-breaker is not part of the TaskEvent type.
+      .select(['id', 'task_id', 'user_id', 'from_status', 'to_status', 'stage', 'message', 'created_at'])
+      .where('task_id', '=', taskId)
+      .orderBy('created_at', 'asc')
+      // Equal timestamps happen (PGlite's clock has millisecond resolution); seq is insertion order.
+      .orderBy(sql`seq`, 'asc')
+      .execute()
+  );
+}
+
+/**
+ * Finished tasks per time bucket from `since` until now, by `completed_at`. Buckets are aligned to
+ * the Unix epoch and every bucket is present, empty ones with zeros, so a chart needs no gap filling.
+ *
+ * @throws ValidationError when `bucketSeconds` is not a positive integer or there would be too many buckets.
+ */
+export async function taskThroughput(
+  db: Db,
+  input: { since: Date; bucketSeconds: number },
+): Promise<ThroughputBucket[]> {
+  const { since, bucketSeconds } = input;
+  if (!Number.isInteger(bucketSeconds) || bucketSeconds < 1) {
+    throw new ValidationError('bucketSeconds must be a positive integer');
+  }
+  if (Number.isNaN(since.getTime())) throw new ValidationError('since must be a valid date');
+  if ((Date.now() - since.getTime()) / 1000 / bucketSeconds > MAX_THROUGHPUT_BUCKETS) {
+    throw new ValidationError(`At most ${MAX_THROUGHPUT_BUCKETS} buckets can be requested`);
+  }
+
+  const { rows } = await sql<{ bucket_start: Date; completed: number; failed: number }>`
+    WITH buckets AS (
+      SELECT generate_series(
+        floor(extract(epoch FROM ${since}::timestamptz) / ${bucketSeconds}::integer) * ${bucketSeconds}::integer,
+        extract(epoch FROM now()),
+        ${bucketSeconds}::integer
+      ) AS epoch
+    ),
+    counts AS (
+      SELECT
+        floor(extract(epoch FROM completed_at) / ${bucketSeconds}::integer) * ${bucketSeconds}::integer AS epoch,
+        count(*) FILTER (WHERE status = 'completed') AS completed,
+        count(*) FILTER (WHERE status = 'failed') AS failed
+      FROM tasks
+      WHERE completed_at >= ${since}::timestamptz AND status IN ('completed', 'failed')
+      GROUP BY 1
+    )
+    SELECT
+      to_timestamp(buckets.epoch::double precision) AS bucket_start,
+      coalesce(counts.completed, 0) AS completed,
+      coalesce(counts.failed, 0) AS failed
+    FROM buckets
+    LEFT JOIN counts ON counts.epoch = buckets.epoch
+    ORDER BY buckets.epoch
+  `.execute(db);
+  return rows.map((row) => ({ bucketStart: row.bucket_start, completed: row.completed, failed: row.failed }));
+}

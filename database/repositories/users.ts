@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import { ConflictError } from '../../lambdas/core/errors.js';
+import type { User } from '../schema.js';
+import { constraintName, isUuid, sqlState, type Db } from './shared.js';
+
+export interface CreateUserInput {
+  /** Omit to let the database generate one (local registration). */
+  id?: string;
+  email: string;
+  passwordHash: string | null;
+  isAdmin?: boolean;
+}
+
+export type UserWithCounts = User & { taskCount: number; completedCount: number; failedCount: number };
+
+/** Emails are compared case-insensitively by storing them in one canonical form. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * Creates a user.
+ *
+ * @throws ConflictError when the email (or the given id) is already taken.
+ */
+export async function createUser(db: Db, input: CreateUserInput): Promise<User> {
+  try {
+    return await db
+      .insertInto('users')
+      .values({
+        // users.id is not Generated in schema.ts (Cognito supplies it), but the column has a default.
+        id: input.id ?? sql<string>`DEFAULT`,
+        email: normalizeEmail(input.email),
+        password_hash: input.passwordHash,
+        is_admin: input.isAdmin ?? false,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    throw toUserConflict(error);
+  }
+}
+
+/** Finds a user by email, case-insensitively. */
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
+}
+
+/** Finds a user by id; a malformed id finds nobody. */
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Makes sure a user known to the identity provider exists, refreshing its email, admin flag and
+ * `last_seen_at` (Cognito is the source of truth for both on AWS).
+ *
+ * @throws ConflictError when another user already has this email.
+ */
+export async function ensureUser(db: Db, input: { id: string; email: string; isAdmin: boolean }): Promise<User> {
+  const email = normalizeEmail(input.email);
+  try {
+    return await db
+      .insertInto('users')
+      .values({ id: input.id, email, password_hash: null, is_admin: input.isAdmin, last_seen_at: sql`now()` })
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet({ email, is_admin: input.isAdmin, last_seen_at: sql`now()` }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    throw toUserConflict(error);
+  }
+}
+
+/**
+ * Lists users, newest first, with counts of their live (not soft-deleted) tasks.
+ */
+export async function listUsersWithCounts(
+  db: Db,
+  options: { limit: number; offset: number },
+): Promise<UserWithCounts[]> {
+  return db
+    .selectFrom('users')
+    .leftJoin('tasks', (join) => join.onRef('tasks.user_id', '=', 'users.id').on('tasks.deleted_at', 'is', null))
+    .selectAll('users')
+    .select((eb) => [
+      eb.fn.count<number>('tasks.id').as('taskCount'),
+      eb.fn.count<number>('tasks.id').filterWhere('tasks.status', '=', 'completed').as('completedCount'),
+      eb.fn.count<number>('tasks.id').filterWhere('tasks.status', '=', 'failed').as('failedCount'),
+    ])
+    .groupBy('users.id')
+    .orderBy('users.created_at', 'desc')
+    .orderBy('users.id', 'desc')
+    .limit(options.limit)
+    .offset(options.offset)
+    .execute();
+}
+
+function toUserConflict(error: unknown): unknown {
+  if (sqlState(error) !== '23505') return error;
+  const constraint = constraintName(error);
+  if (constraint !== undefined && constraint !== 'users_email_unique') {
+    return new ConflictError('A user with this id already exists', { cause: error });
+  }
+  return new ConflictError('An account with this email already exists', { cause: error });
+}

@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../database/schema.js';
+import type { ConnectionGateway, ObjectStore, QueueMonitor, TextDetector, TokenVerifier, Workflow } from './ports.js';
+
+/** What the use-cases run on. Each host (AWS, local) builds one of these at start. */
+export interface CoreDeps {
+  db: Kysely<Database>;
+  objects: ObjectStore;
+  connections: ConnectionGateway;
+  now: () => Date;
+}
+
+export interface ApiDeps extends CoreDeps {
+  workflow: Workflow;
+  /** Admin overview; absent where the host has no queue to look at. */
+  queues?: QueueMonitor;
+  /** Executions currently running, for the admin overview. */
+  runningExecutions?: () => Promise<number>;
+  version: string;
+}
+
+export interface DispatchDeps extends CoreDeps {
+  workflow: Workflow;
+}
+
+export interface PipelineDeps extends CoreDeps {
+  detector: TextDetector;
+  /** Name stored with each result, e.g. `textract` or `tesseract.js`. */
+  engineName: string;
+}
+
+export interface ConnectionDeps extends CoreDeps {
+  verifier: TokenVerifier;
+}

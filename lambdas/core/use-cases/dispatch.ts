@@ -1,0 +1,95 @@
+import { findTaskByStorageKey, transitionTask } from '../../../database/repositories/tasks.js';
+import { findUserById } from '../../../database/repositories/users.js';
+import { updateFile } from '../../../database/repositories/files.js';
+import { logger } from '../../shared/logger.js';
+import type { DispatchDeps } from '../deps.js';
+import { parseUploadKey } from '../keys.js';
+import { LIMITS, type TaskErrorCode } from '../task.js';
+import { sniffContentType } from '../document-inspection.js';
+import { createDroppedTask } from './create-task.js';
+import { notifyTaskUpdate } from './notify.js';
+
+export type DispatchOutcome =
+  | { outcome: 'started'; taskId: string }
+  | { outcome: 'rejected'; taskId: string; code: TaskErrorCode }
+  | { outcome: 'duplicate'; taskId: string }
+  | { outcome: 'ignored'; reason: string };
+
+const fail = async (deps: DispatchDeps, taskId: string, code: TaskErrorCode, message: string): Promise<DispatchOutcome> => {
+  const failed = await transitionTask(deps.db, {
+    taskId,
+    from: ['awaiting_upload', 'queued'],
+    to: 'failed',
+    errorCode: code,
+    errorMessage: message,
+    message,
+  });
+  if (failed) await notifyTaskUpdate(deps, failed);
+  return { outcome: 'rejected', taskId, code };
+};
+
+/**
+ * Handles one `ObjectCreated` record: finds the task for the key (or creates one for a file dropped
+ * straight into the bucket), checks size and magic bytes, queues it and starts the workflow with the
+ * task id as execution name. Safe to run twice for the same object: S3 and SQS deliver at least once.
+ */
+export const dispatchObjectCreated = async (
+  deps: DispatchDeps,
+  object: { key: string; size: number },
+): Promise<DispatchOutcome> => {
+  const owner = parseUploadKey(object.key);
+  if (!owner) {
+    logger.warn('Ignoring object outside uploads/{userId}/', { key: object.key });
+    return { outcome: 'ignored', reason: 'not an upload key' };
+  }
+
+  let task = await findTaskByStorageKey(deps.db, object.key);
+  if (!task) {
+    if (!(await findUserById(deps.db, owner.userId))) {
+      logger.warn('Ignoring dropped file of an unknown user', { key: object.key, userId: owner.userId });
+      return { outcome: 'ignored', reason: 'unknown user' };
+    }
+    await createDroppedTask(deps, { userId: owner.userId, key: object.key, filename: owner.filename, size: object.size });
+    task = await findTaskByStorageKey(deps.db, object.key);
+    if (!task) throw new Error(`Task for ${object.key} vanished after creation`);
+  }
+  if (task.user_id !== owner.userId) {
+    logger.error('Object key owner does not match the task owner', { key: object.key, taskId: task.id });
+    return { outcome: 'ignored', reason: 'owner mismatch' };
+  }
+
+  if (task.status === 'awaiting_upload') {
+    const head = await deps.objects.head(object.key);
+    if (!head) return { outcome: 'ignored', reason: 'object no longer exists' };
+    if (head.size === 0) return fail(deps, task.id, 'EMPTY_FILE', 'The uploaded file is empty');
+    if (head.size > LIMITS.maxUploadBytes)
+      return fail(deps, task.id, 'FILE_TOO_LARGE', `The file is ${head.size} bytes; the limit is 50 MB`);
+    const detected = await sniffContentType(await deps.objects.readRange(object.key, 0, 4099));
+    if (!detected)
+      return fail(deps, task.id, 'UNSUPPORTED_TYPE', 'The file is not a PDF, PNG, JPEG, TIFF or WEBP document');
+    await updateFile(deps.db, task.file_id, { size_bytes: head.size, detected_content_type: detected });
+    const queued = await transitionTask(deps.db, {
+      taskId: task.id,
+      from: ['awaiting_upload'],
+      to: 'queued',
+      stage: 'download',
+      progress: 0,
+      incrementAttempts: true,
+    });
+    if (!queued) return { outcome: 'duplicate', taskId: task.id };
+    await notifyTaskUpdate(deps, queued);
+    task = { ...task, ...queued };
+  }
+
+  // A task still `queued` may have been queued by a delivery that crashed before starting the
+  // execution; starting again is harmless because the execution name is fixed per attempt.
+  if (task.status !== 'queued') return { outcome: 'duplicate', taskId: task.id };
+  const { executionArn, started } = await deps.workflow.start({
+    taskId: task.id,
+    userId: task.user_id,
+    key: object.key,
+    attempt: Math.max(task.attempts, 1),
+  });
+  if (started) await deps.db.updateTable('tasks').set({ execution_arn: executionArn }).where('id', '=', task.id).execute();
+  return started ? { outcome: 'started', taskId: task.id } : { outcome: 'duplicate', taskId: task.id };
+};

@@ -1,0 +1,79 @@
+import { deleteConnection, listConnectionsForUser } from '../../../database/repositories/connections.js';
+import type { TaskWithFile } from '../../../database/repositories/tasks.js';
+import type { Result, Task } from '../../../database/schema.js';
+import { logger } from '../../shared/logger.js';
+import type { CoreDeps } from '../deps.js';
+import { toResultSummary, type ResultSummary } from '../views.js';
+
+export interface TaskUpdateMessage {
+  type: 'task_update';
+  taskId: string;
+  status: string;
+  stage: string;
+  progress: number;
+  message: string;
+  error?: { code: string; message: string };
+  result?: ResultSummary;
+  at: string;
+}
+
+/**
+ * Pushes a message to every live connection of `userId` (only those subscribed to `taskId`, when they
+ * narrowed their subscription). Connections that answer 410 are deleted. Never throws: the database
+ * already holds the truth, and clients resync after reconnecting.
+ */
+export const pushToUser = async (
+  deps: Pick<CoreDeps, 'db' | 'connections'>,
+  userId: string,
+  message: unknown,
+  taskId?: string,
+): Promise<number> => {
+  let delivered = 0;
+  try {
+    const connections = await listConnectionsForUser(deps.db, userId);
+    await Promise.all(
+      connections
+        .filter((c) => !taskId || c.task_ids === null || c.task_ids.includes(taskId))
+        .map(async (c) => {
+          try {
+            const alive = await deps.connections.post(c.id, message);
+            if (alive) delivered += 1;
+            else await deleteConnection(deps.db, c.id);
+          } catch (error) {
+            logger.warn('Could not push to connection', { connectionId: c.id, error: error as Error });
+          }
+        }),
+    );
+  } catch (error) {
+    logger.warn('Could not list connections', { userId, error: error as Error });
+  }
+  return delivered;
+};
+
+const DEFAULT_MESSAGES: Record<string, string> = {
+  awaiting_upload: 'Waiting for the upload',
+  queued: 'Queued for processing',
+  processing: 'Processing',
+  completed: 'Text extracted',
+  failed: 'Processing failed',
+};
+
+/** Sends `task_update` for a task's current state to its owner. */
+export const notifyTaskUpdate = async (
+  deps: Pick<CoreDeps, 'db' | 'connections' | 'now'>,
+  task: Task | TaskWithFile,
+  options: { message?: string; result?: Result } = {},
+): Promise<void> => {
+  const message: TaskUpdateMessage = {
+    type: 'task_update',
+    taskId: task.id,
+    status: task.status,
+    stage: task.stage,
+    progress: task.progress,
+    message: options.message ?? task.error_message ?? DEFAULT_MESSAGES[task.status] ?? task.status,
+    at: deps.now().toISOString(),
+  };
+  if (task.error_code) message.error = { code: task.error_code, message: task.error_message ?? '' };
+  if (options.result) message.result = toResultSummary(options.result);
+  await pushToUser(deps, task.user_id, message, task.id);
+};

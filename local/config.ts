@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  UNTXT_PUBLIC_URL: z.url().optional(),
+  UNTXT_DATA_DIR: z.string().min(1).default('.untxt'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  UNTXT_ADMIN_EMAIL: z.email().default('admin@untxt.local'),
+  UNTXT_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  UNTXT_OCR_LANGS: z
+    .string()
+    .regex(/^(eng|deu)(\+(eng|deu))*$/, "must be 'eng', 'deu' or 'eng+deu' (the language data shipped with untxt)")
+    .default('eng+deu'),
+  UNTXT_OCR_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  UNTXT_MAX_EXECUTIONS: z.coerce.number().int().min(1).max(64).default(4),
+  UNTXT_QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),
+  UNTXT_QUEUE_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
+  UNTXT_DROP_SCAN_MS: z.coerce.number().int().min(100).default(1000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('info'),
+});
+
+export type LocalConfig = z.output<typeof schema> & { publicUrl: string };
+
+/**
+ * Reads and validates the local host's environment once. A bad value stops the start with the
+ * variable's name and what is expected, instead of failing later somewhere else.
+ */
+export const loadLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConfig => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  const publicUrl = (config.UNTXT_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+  return { ...config, publicUrl };
+};

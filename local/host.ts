@@ -1,0 +1,296 @@
+import './polyfills.js';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
+import { createDatabase, type DatabaseHandle } from '../database/connect.js';
+import { migrateToLatest } from '../database/migrate.js';
+import { findTasksInStatus } from '../database/repositories/tasks.js';
+import { createApiGatewayConnectionGateway } from '../lambdas/adapters/aws/api-gateway-connection-gateway.js';
+import { createJwtTokenVerifier } from '../lambdas/adapters/jwt-token-verifier.js';
+import { createApiHandler } from '../lambdas/api/handler.js';
+import type { ApiDeps, ConnectionDeps, DispatchDeps, PipelineDeps } from '../lambdas/core/deps.js';
+import type { TextDetector } from '../lambdas/core/ports.js';
+import { pushToUser } from '../lambdas/core/use-cases/notify.js';
+import { createDispatcherHandler } from '../lambdas/events/dispatcher.js';
+import { logger } from '../lambdas/shared/logger.js';
+import { createWorkflowHandlers } from '../lambdas/workflow/handlers.js';
+import { createWebSocketHandlers } from '../lambdas/ws/handlers.js';
+import { createAuthRoutes, seedAdmin } from './auth/auth-routes.js';
+import { createTokenIssuer } from './auth/token-issuer.js';
+import type { LocalConfig } from './config.js';
+import { createHttpGateway } from './gateway/http-gateway.js';
+import { createLambdaContext } from './gateway/lambda-context.js';
+import { createWebSocketGateway } from './gateway/websocket-gateway.js';
+import { createLocalObjectStore } from './object-store/index.js';
+import { createLocalOcrEngine } from './ocr/index.js';
+import { createLocalQueue, createLocalQueueMonitor } from './queue/index.js';
+import { loadDefinition, localSubstitutions } from './stepfunctions/definition.js';
+import { createLocalWorkflow } from './stepfunctions/local-workflow.js';
+import { serveStatic } from './static.js';
+import { createLocalTextDetector } from './text-detector.js';
+
+const REGION = 'local';
+const ACCOUNT = '000000000000';
+const STAGE = 'local';
+const BUCKET = 'untxt-documents';
+const MANAGEMENT_PATH = '/_connections/local';
+const VERSION = '0.1.0';
+
+export interface LocalHost {
+  url: string;
+  port: number;
+  admin: { email: string; password: string; generated: boolean };
+  database: DatabaseHandle;
+  /** Resolves when no execution is running or waiting (tests and benchmarks use it). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reads a secret from the data directory, creating it (mode 0600) on first start. */
+const persistentSecret = async (path: string, create: () => string): Promise<{ value: string; created: boolean }> => {
+  try {
+    return { value: (await readFile(path, 'utf8')).trim(), created: false };
+  } catch {
+    const value = create();
+    await writeFile(path, `${value}\n`, { mode: 0o600 });
+    await chmod(path, 0o600);
+    return { value, created: true };
+  }
+};
+
+const invoke = <E, R>(name: string, handler: (event: E, context: ReturnType<typeof createLambdaContext>) => Promise<R>) =>
+  (event: E) => handler(event, createLambdaContext(name));
+
+/**
+ * Starts the whole platform in this process: the same Lambda handlers, state-machine definition and
+ * migrations as on AWS, over local stand-ins for each AWS service.
+ */
+export interface HostOptions {
+  /** Wraps the OCR port, e.g. to time it in benchmarks. */
+  wrapDetector?: (detector: TextDetector) => TextDetector;
+}
+
+export const startLocalHost = async (config: LocalConfig, options: HostOptions = {}): Promise<LocalHost> => {
+  logger.setLogLevel(config.LOG_LEVEL.toUpperCase() as 'INFO');
+  const dataDir = resolve(config.UNTXT_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+
+  const database = await createDatabase(
+    config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir },
+  );
+  const closers: Array<() => Promise<unknown> | unknown> = [() => database.close()];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      try {
+        await closer();
+      } catch (error) {
+        logger.warn('Error while stopping', { error: error as Error });
+      }
+    }
+  };
+
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length) logger.info('Applied migrations', { applied });
+
+    const server: Server = createServer();
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(config.PORT, config.HOST, () => ok());
+    });
+    closers.push(() => new Promise((ok) => server.close(() => ok(undefined))));
+    const port = (server.address() as AddressInfo).port;
+    const publicUrl = config.UNTXT_PUBLIC_URL ? config.publicUrl : `http://localhost:${port}`;
+    const internalOrigin = `http://127.0.0.1:${port}`;
+
+    // Identity: a Cognito stand-in issuing tokens with the same claims, verified by the production verifier.
+    const issuer = await createTokenIssuer({
+      keyFile: resolve(dataDir, 'jwt-key.json'),
+      issuer: `${publicUrl}/local-issuer`,
+      audience: 'untxt-local',
+    });
+    const verifier = createJwtTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: { keys: issuer.jwks() } });
+    const adminPassword = config.UNTXT_ADMIN_PASSWORD
+      ? { value: config.UNTXT_ADMIN_PASSWORD, created: false }
+      : await persistentSecret(resolve(dataDir, 'admin-password'), () => randomBytes(12).toString('base64url'));
+    await seedAdmin(database.db, { email: config.UNTXT_ADMIN_EMAIL, password: adminPassword.value });
+    const auth = createAuthRoutes({ db: database.db, issuer, adminEmails: [config.UNTXT_ADMIN_EMAIL] });
+
+    // Queue and object store: S3 event records → intake queue → dispatcher, as on AWS.
+    const queuesDir = resolve(dataDir, 'queues');
+    const deadLetter = await createLocalQueue({ dir: queuesDir, name: 'intake-dlq', visibilityTimeoutSeconds: 30, region: REGION });
+    const intake = await createLocalQueue({
+      dir: queuesDir,
+      name: 'intake',
+      visibilityTimeoutSeconds: config.UNTXT_QUEUE_VISIBILITY_SECONDS,
+      maxReceiveCount: config.UNTXT_QUEUE_MAX_RECEIVES,
+      deadLetterQueue: deadLetter,
+      region: REGION,
+    });
+    const secret = await persistentSecret(resolve(dataDir, 'signing-secret'), () => randomBytes(32).toString('hex'));
+    const objects = createLocalObjectStore({
+      rootDir: resolve(dataDir, 'objects'),
+      bucket: BUCKET,
+      publicUrl,
+      secret: secret.value,
+      region: REGION,
+      onObjectCreated: async (notification) => {
+        await intake.send(JSON.stringify(notification));
+      },
+    });
+    closers.push(() => objects.close());
+
+    // WebSocket API and its @connections endpoint, reached by the production SDK adapter.
+    const connections = createApiGatewayConnectionGateway({
+      client: new ApiGatewayManagementApiClient({
+        endpoint: `${internalOrigin}${MANAGEMENT_PATH}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    });
+    const core = { db: database.db, objects, connections, now: () => new Date() };
+
+    const engine = createLocalOcrEngine({ languages: config.UNTXT_OCR_LANGS, workers: config.UNTXT_OCR_WORKERS });
+    closers.push(() => engine.close());
+    const pipelineDeps: PipelineDeps = {
+      ...core,
+      detector: (options.wrapDetector ?? ((d) => d))(createLocalTextDetector({ objects, engine })),
+      engineName: 'tesseract.js',
+    };
+    const steps = createWorkflowHandlers(pipelineDeps);
+    const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:untxt-ocr`;
+    const workflow = await createLocalWorkflow({
+      dir: resolve(dataDir, 'executions'),
+      definition: loadDefinition(localSubstitutions('us-east-1', ACCOUNT)),
+      stateMachineArn,
+      concurrency: config.UNTXT_MAX_EXECUTIONS,
+      handlers: {
+        Download: invoke('Download', steps.Download),
+        Recognize: invoke('Recognize', steps.Recognize),
+        // On AWS this state starts async Textract and waits for its SNS callback; the local engine
+        // reads every page itself, so the same Recognize step answers it directly.
+        RecognizeAsync: (input) => invoke('Recognize', steps.Recognize)((input as { Payload: { input: unknown } }).Payload.input),
+        WriteResult: invoke('WriteResult', steps.WriteResult),
+        MarkFailed: invoke('MarkFailed', steps.MarkFailed),
+      },
+    });
+    closers.push(() => workflow.close());
+
+    const apiDeps: ApiDeps = {
+      ...core,
+      workflow,
+      queues: createLocalQueueMonitor(intake, deadLetter),
+      runningExecutions: async () => workflow.runningCount(),
+      version: VERSION,
+    };
+    const api = createApiHandler(apiDeps);
+    const http = createHttpGateway({
+      basePath: '/api',
+      stage: STAGE,
+      handler: (event: APIGatewayProxyEvent, context) => api(event, context),
+      verifier,
+      publicRoutes: [
+        { method: 'GET', path: '/health' },
+        { method: 'GET', path: '/openapi.json' },
+      ],
+    });
+
+    const ws = createWebSocketHandlers({ ...core, verifier } satisfies ConnectionDeps);
+    const wsGateway = createWebSocketGateway({
+      path: '/ws',
+      managementPath: MANAGEMENT_PATH,
+      stage: STAGE,
+      handlers: {
+        connect: (event, context) => ws.connect(event, context),
+        disconnect: (event, context) => ws.disconnect(event, context),
+        default: (event, context) => ws.default(event, context),
+        routes: {
+          ping: (event, context) => ws.ping(event, context),
+          subscribe: (event, context) => ws.subscribe(event, context),
+        },
+      },
+    });
+    wsGateway.attach(server);
+    closers.push(() => wsGateway.close());
+
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      void (async () => {
+        try {
+          if (await auth.handle(req, res)) return;
+          if (await objects.handle(req, res)) return;
+          if (await wsGateway.handleManagement(req, res)) return;
+          if (await http.handle(req, res)) return;
+          if (await serveStatic(req, res)) return;
+          res.writeHead(404, { 'Content-Type': 'application/json' }).end(
+            JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Not found' } }),
+          );
+        } catch (error) {
+          logger.error('Request failed', { url: req.url, error: error as Error });
+          if (!res.headersSent)
+            res.writeHead(500, { 'Content-Type': 'application/json' }).end(
+              JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' } }),
+            );
+          else res.destroy();
+        }
+      })();
+    });
+
+    // Intake: the dispatcher Lambda consumes S3 notifications from the queue in batches.
+    const dispatcher = createDispatcherHandler({ ...core, workflow } satisfies DispatchDeps);
+    const stopConsumer = intake.startConsumer({
+      batchSize: 10,
+      handler: (event: SQSEvent) => dispatcher(event, createLambdaContext('Dispatcher')),
+    });
+    closers.push(() => stopConsumer());
+    const stopScanner = objects.startDropScanner(config.UNTXT_DROP_SCAN_MS);
+    closers.push(() => stopScanner());
+
+    // Changes made outside the API (e.g. in psql) reach the owner's sockets as db_change.
+    const unlisten = await database.listen('untxt_task_changes', (payload) => {
+      try {
+        const change = JSON.parse(payload) as { table: string; operation: string; recordId: string; userId: string; status: string };
+        void pushToUser(
+          core,
+          change.userId,
+          { type: 'db_change', table: change.table, operation: change.operation, recordId: change.recordId, status: change.status },
+          change.recordId,
+        );
+      } catch (error) {
+        logger.warn('Ignoring malformed change notification', { error: error as Error });
+      }
+    });
+    closers.push(() => unlisten());
+
+    // Nothing lost on restart: interrupted executions run again (each step is idempotent), and tasks
+    // queued by a dispatcher that died before starting their execution are started now.
+    const resumed = await workflow.resume();
+    let restarted = 0;
+    for (const task of await findTasksInStatus(database.db, { statuses: ['queued'] })) {
+      const { started } = await workflow.start({
+        taskId: task.id,
+        userId: task.user_id,
+        key: task.storage_key,
+        attempt: Math.max(task.attempts, 1),
+      });
+      if (started) restarted += 1;
+    }
+    if (resumed + restarted > 0) logger.info('Recovered unfinished work', { resumedExecutions: resumed, startedQueued: restarted });
+
+    return {
+      url: publicUrl,
+      port,
+      admin: { email: config.UNTXT_ADMIN_EMAIL, password: adminPassword.value, generated: adminPassword.created || !config.UNTXT_ADMIN_PASSWORD },
+      database,
+      idle: () => workflow.idle(),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+};
+

@@ -1,0 +1,209 @@
+/**
+ * The local stand-in for Amazon Textract `DetectDocumentText`: WebAssembly Tesseract (tesseract.js)
+ * in a worker pool, PDF rendering with pdf.js, image normalisation with sharp. Runs fully offline;
+ * language models come from the installed `@tesseract.js-data/*` packages.
+ *
+ * Geometry is relative to the page as a reader sees it after correction: EXIF orientation applied,
+ * and a page scanned sideways or upside down (detected by Tesseract's OSD) turned upright. Boxes are
+ * therefore in the reading frame of the text, not in the stored pixel frame.
+ */
+import os from 'node:os';
+import type { Block } from '@aws-sdk/client-textract';
+import sharp from 'sharp';
+import type { DetectedText } from '../../lambdas/core/ports.js';
+import { createLanguageDir, osdLangPath } from './assets.js';
+import type { LanguageDir, TraineddataVariant } from './assets.js';
+import { PageCancelledError } from './errors.js';
+import { openRasterDocument } from './rasterize.js';
+import type { PageImage, RasterOptions } from './rasterize.js';
+import { toTextractBlocks } from './textract.js';
+import { OcrWorkerPool } from './worker-pool.js';
+import type { RecognizedPage, SlotHandle } from './worker-pool.js';
+
+export { OcrError } from './errors.js';
+export type { OcrErrorCode, OcrErrorName } from './errors.js';
+export {
+  characterErrorRate,
+  characterErrors,
+  editDistance,
+  normalizeText,
+  wordErrorRate,
+  wordErrors,
+} from './metrics.js';
+export type { ErrorCounts } from './metrics.js';
+export { openRasterDocument } from './rasterize.js';
+export type { PageImage, RasterDocument, RasterOptions } from './rasterize.js';
+
+/** Options of {@link createLocalOcrEngine}. */
+export interface LocalOcrEngineOptions {
+  /** Tesseract languages joined with `+`; each needs its `@tesseract.js-data/<lang>` package. */
+  languages?: string;
+  /** Worker threads (pages recognized at once). */
+  workers?: number;
+}
+
+/** Textract-shaped text detection for any document the platform accepts. */
+export interface LocalOcrEngine {
+  /**
+   * Detects the text of every page.
+   *
+   * @param bytes - The document.
+   * @param contentType - `application/pdf`, `image/png`, `image/jpeg`, `image/tiff` or `image/webp`.
+   * @param onPage - Called after each finished page with the pages done so far and the total.
+   * @returns Textract `DetectDocumentText` output covering all pages.
+   */
+  detectDocumentText(
+    bytes: Uint8Array,
+    contentType: string,
+    onPage?: (done: number, total: number) => void,
+  ): Promise<DetectedText>;
+  /** Stops the workers. Further calls reject. */
+  close(): Promise<void>;
+}
+
+/** Tuning knobs; the defaults are what the OCR benchmark (`bench/ocr.ts`) measured best. */
+export interface EngineTuning {
+  model: TraineddataVariant;
+  /** Tesseract page segmentation mode; 3 = fully automatic (columns, blocks). */
+  psm: string;
+  /** Detect and undo 90/180/270° page rotation. */
+  detectOrientation: boolean;
+  /** OSD results below this confidence are ignored (receipts give near-zero, text pages 5–30). */
+  osdMinConfidence: number;
+  minWordConfidence: number;
+  raster: RasterOptions;
+  /** Extra Tesseract parameters. */
+  params: Record<string, string>;
+  pageTimeoutMs: number;
+}
+
+export const DEFAULT_TUNING: EngineTuning = {
+  model: '4.0.0_best_int',
+  psm: '3',
+  detectOrientation: true,
+  osdMinConfidence: 2,
+  minWordConfidence: 0,
+  raster: { pdfDpi: 300 },
+  params: {},
+  pageTimeoutMs: 10 * 60_000,
+};
+
+/** Recognition of one page in its upright orientation. */
+interface UprightPage {
+  result: RecognizedPage;
+  width: number;
+  height: number;
+}
+
+/**
+ * Creates the local OCR engine. Workers start on the first document and are reused until
+ * {@link LocalOcrEngine.close}; an idle engine does not keep the process alive.
+ *
+ * @param options - Languages (default `eng+deu`) and worker count (default: available cores).
+ * @param tuning - Internal tuning overrides (benchmark use).
+ * @returns The engine.
+ */
+export function createLocalOcrEngine(
+  options: LocalOcrEngineOptions = {},
+  tuning: Partial<EngineTuning> = {},
+): LocalOcrEngine {
+  const config: EngineTuning = { ...DEFAULT_TUNING, ...tuning };
+  const languages = (options.languages ?? 'eng+deu').split('+').filter((lang) => lang !== '');
+  if (languages.length === 0) throw new Error('At least one OCR language is needed');
+  const size = Math.max(1, Math.floor(options.workers ?? os.availableParallelism()));
+  let langDir: LanguageDir | undefined;
+  let pool: OcrWorkerPool | undefined;
+  let closed = false;
+
+  const getPool = (): OcrWorkerPool => {
+    if (pool !== undefined) return pool;
+    // Resolved on first use so a missing language fails the document, not the host's start-up.
+    langDir = createLanguageDir(languages, config.model);
+    pool = new OcrWorkerPool({
+      size,
+      languages: languages.join('+'),
+      langPath: langDir.path,
+      ...(config.detectOrientation ? { osdLangPath: osdLangPath() } : {}),
+      params: { tessedit_pageseg_mode: config.psm as never, ...config.params },
+      pageTimeoutMs: config.pageTimeoutMs,
+      startTimeoutMs: 60_000,
+    });
+    return pool;
+  };
+
+  const recognizeUpright = async (slot: SlotHandle, image: PageImage): Promise<UprightPage> => {
+    let { png, width, height } = image;
+    if (config.detectOrientation) {
+      const osd = await slot.detectOrientation(png);
+      if (osd !== undefined && osd.degrees % 360 !== 0 && osd.confidence >= config.osdMinConfidence) {
+        // OSD reports the clockwise turn that makes the text upright.
+        const rotated = await sharp(png)
+          .rotate(osd.degrees)
+          .png({ compressionLevel: 1 })
+          .toBuffer({ resolveWithObject: true });
+        png = rotated.data;
+        width = rotated.info.width;
+        height = rotated.info.height;
+      }
+    }
+    const result = await slot.recognize(png, { user_defined_dpi: String(image.dpi ?? 0) });
+    return { result, width, height };
+  };
+
+  return {
+    async detectDocumentText(bytes, contentType, onPage) {
+      if (closed) throw new Error('The OCR engine is closed');
+      const workers = getPool();
+      const doc = await openRasterDocument(bytes, contentType, config.raster);
+      const total = doc.pageCount;
+      let done = 0;
+      let failed = false;
+      try {
+        const settled = await Promise.allSettled(
+          Array.from({ length: total }, (_, index) =>
+            workers
+              .submit({
+                prepare: () => doc.renderPage(index),
+                run: recognizeUpright,
+                cancelled: () => failed,
+              })
+              .then(
+                (page) => {
+                  done += 1;
+                  try {
+                    onPage?.(done, total);
+                  } catch {
+                    // A progress callback must not fail the OCR.
+                  }
+                  return toTextractBlocks(page.result, {
+                    page: index + 1,
+                    width: page.width,
+                    height: page.height,
+                    minWordConfidence: config.minWordConfidence,
+                  });
+                },
+                (error: unknown) => {
+                  failed = true;
+                  throw error;
+                },
+              ),
+          ),
+        );
+        const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (rejected.length > 0) {
+          // Report the page that failed, not the pages skipped because of it.
+          throw (rejected.find((r) => !(r.reason instanceof PageCancelledError)) ?? rejected[0])?.reason;
+        }
+        const blocks: Block[] = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
+        return { DocumentMetadata: { Pages: total }, Blocks: blocks };
+      } finally {
+        await doc.close();
+      }
+    },
+    async close() {
+      closed = true;
+      await pool?.close();
+      langDir?.remove();
+    },
+  };
+}

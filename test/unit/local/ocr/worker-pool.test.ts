@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLanguageDir } from '../../../../local/ocr/assets.js';
+import type { LanguageDir } from '../../../../local/ocr/assets.js';
+import { OcrWorkerPool } from '../../../../local/ocr/worker-pool.js';
+import { renderTextPng } from '../../../fixtures/documents.js';
+
+let langDir: LanguageDir;
+let pool: OcrWorkerPool;
+
+beforeAll(() => {
+  langDir = createLanguageDir(['eng'], '4.0.0_best_int');
+  pool = new OcrWorkerPool({
+    size: 1,
+    languages: 'eng',
+    langPath: langDir.path,
+    params: { tessedit_pageseg_mode: '6' as never },
+    pageTimeoutMs: 1500,
+    startTimeoutMs: 60_000,
+  });
+});
+
+afterAll(async () => {
+  await pool.close();
+  langDir.remove();
+});
+
+describe('Function: OcrWorkerPool.submit', () => {
+  it('replaces a hung worker and fails the page with OCR_FAILED when every attempt times out', async () => {
+    // Prepare
+    const hang = { prepare: async () => undefined, run: () => new Promise<never>(() => undefined) };
+
+    // Act
+    const error = await pool.submit(hang).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'InternalServerError', code: 'OCR_FAILED' });
+    expect((error as Error).message).toMatch(/longer than 1500 ms/u);
+  });
+
+  it('recognizes on a fresh worker when the previous one was retired', async () => {
+    // Prepare
+    const png = await renderTextPng(['Replacement worker']);
+
+    // Act
+    const text = await pool.submit({
+      prepare: async () => png,
+      run: async (slot, input) => {
+        const page = await slot.recognize(input);
+        return page.blocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.map((l) => l.text.trim())));
+      },
+    });
+
+    // Assess
+    expect(text).toEqual(['Replacement worker']);
+  });
+
+  it('rejects the page but stays usable when Tesseract cannot read the image', async () => {
+    // Prepare
+    const garbage = Buffer.from('not an image at all');
+    const png = await renderTextPng(['Next page']);
+    const recognize = (input: Buffer) =>
+      pool.submit({ prepare: async () => input, run: (slot, image) => slot.recognize(image) });
+
+    // Act
+    const error = await recognize(garbage).catch((e: unknown) => e);
+    const next = await recognize(png);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'InternalServerError', code: 'OCR_FAILED' });
+    expect(next.blocks.length).toBeGreaterThan(0);
+  });
+
+  it('rejects queued and new jobs when the pool is closed', async () => {
+    // Prepare
+    const closing = new OcrWorkerPool({
+      size: 1,
+      languages: 'eng',
+      langPath: langDir.path,
+      params: {},
+      pageTimeoutMs: 10_000,
+      startTimeoutMs: 60_000,
+    });
+    const queued = closing.submit({ prepare: async () => undefined, run: async () => 'never' });
+
+    // Act
+    await closing.close();
+    const after = closing.submit({ prepare: async () => undefined, run: async () => 'never' });
+
+    // Assess
+    await expect(queued).rejects.toThrow(/closed/u);
+    await expect(after).rejects.toThrow(/closed/u);
+  });
+});
