@@ -50,6 +50,14 @@ interface FolderScore {
   docs: DocumentScore[];
   pages: number;
   seconds: number;
+  /** CPU time of this process (all threads) plus its child processes, in seconds. */
+  cpuSeconds: number;
+}
+
+/** CPU seconds (user + system) this process, including its worker threads, has used so far. */
+function processCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -184,6 +192,7 @@ async function runLocal(
     for (const [folder, group] of groupByFolder(docs)) {
       for (const lang of new Set(group.map((d) => d.lang))) await engineFor(lang);
       const started = performance.now();
+      const cpuStarted = processCpuSeconds();
       const scores = await Promise.all(
         group.map(async (doc) => {
           const t0 = performance.now();
@@ -200,7 +209,9 @@ async function runLocal(
           }
         }),
       );
-      folders.push(folderScore(folder, scores, (performance.now() - started) / 1000));
+      folders.push(
+        folderScore(folder, scores, (performance.now() - started) / 1000, processCpuSeconds() - cpuStarted),
+      );
     }
   } finally {
     await Promise.all([...engines.values()].map((e) => e.close()));
@@ -208,8 +219,8 @@ async function runLocal(
   return folders;
 }
 
-function folderScore(folder: string, docs: DocumentScore[], seconds: number): FolderScore {
-  return { folder, docs, pages: docs.reduce((n, d) => n + d.pages, 0), seconds };
+function folderScore(folder: string, docs: DocumentScore[], seconds: number, cpuSeconds: number): FolderScore {
+  return { folder, docs, pages: docs.reduce((n, d) => n + d.pages, 0), seconds, cpuSeconds };
 }
 
 /** `tesseract --version` first line, or undefined when the CLI is not installed. */
@@ -229,10 +240,15 @@ function nativeLanguages(): Set<string> {
   );
 }
 
-function tesseractCli(image: string, lang: string): Promise<string> {
+/**
+ * Runs the tesseract CLI on one image. A tiny shell wrapper reports the CPU time of the process
+ * (`times`), since wall time on a shared machine says little.
+ */
+function tesseractCli(image: string, lang: string): Promise<{ text: string; cpuSeconds: number }> {
   return new Promise((resolve, reject) => {
+    const script = 'tesseract "$@"; status=$?; times >&2; exit $status';
     // One single-threaded process per core: OpenMP inside Tesseract only adds contention then.
-    const child = spawn('tesseract', [image, 'stdout', '-l', lang], {
+    const child = spawn('sh', ['-c', script, 'sh', image, 'stdout', '-l', lang], {
       env: { ...process.env, OMP_THREAD_LIMIT: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -242,8 +258,14 @@ function tesseractCli(image: string, lang: string): Promise<string> {
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new Error(`tesseract exited with ${code}: ${Buffer.concat(err).toString('utf8').trim()}`));
+      const stderr = Buffer.concat(err).toString('utf8');
+      // The second line of `times` is the children's user and system time: "0m3.120s 0m0.150s".
+      const times = [...stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/gu)].at(-1);
+      const cpuSeconds = times
+        ? Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4])
+        : 0;
+      if (code === 0) resolve({ text: Buffer.concat(out).toString('utf8'), cpuSeconds });
+      else reject(new Error(`tesseract exited with ${code}: ${stderr.trim()}`));
     });
   });
 }
@@ -274,6 +296,7 @@ async function runNative(
   try {
     for (const [folder, group] of groupByFolder(docs)) {
       const started = performance.now();
+      const cpuStarted = processCpuSeconds();
       // Pages of all documents of the folder share one queue of `workers` tesseract processes.
       // PDF pages are rendered to PNG with the engine's own rasterizer inside the timed section.
       const pageJobs = await Promise.all(
@@ -297,12 +320,13 @@ async function runNative(
       );
       const texts = await mapLimit(pageJobs.flat(), workers, async (job) => {
         try {
-          return { job, text: await tesseractCli(await job.render(), job.doc.lang) };
+          return { job, ...(await tesseractCli(await job.render(), job.doc.lang)) };
         } catch (error) {
-          return { job, text: '', error };
+          return { job, text: '', cpuSeconds: 0, error };
         }
       });
       const seconds = (performance.now() - started) / 1000;
+      const cpuSeconds = processCpuSeconds() - cpuStarted + texts.reduce((n, t) => n + t.cpuSeconds, 0);
       const scores = group.map((doc) => {
         const pages = texts.filter((t) => t.job.doc === doc).sort((a, b) => a.job.page - b.job.page);
         const problem = pages.find((p) => p.error !== undefined)?.error;
@@ -314,7 +338,7 @@ async function runNative(
         log(`  native ${doc.path}: ${s.pages} p, CER ${pct(rate(s.chars))}`);
         return s;
       });
-      folders.push(folderScore(folder, scores, seconds));
+      folders.push(folderScore(folder, scores, seconds, cpuSeconds));
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -334,19 +358,20 @@ function folderTable(title: string, folders: FolderScore[]): string {
     const chars = sum(f.docs.map((d) => d.chars));
     const words = sum(f.docs.map((d) => d.words));
     const failures = f.docs.filter((d) => d.error !== undefined).length;
-    return `| ${f.folder} | ${f.docs.length}${failures ? ` (${failures} failed)` : ''} | ${f.pages} | ${f.seconds.toFixed(1)} | ${(f.pages / f.seconds).toFixed(2)} | ${pct(rate(chars))} | ${pct(rate(words))} |`;
+    return `| ${f.folder} | ${f.docs.length}${failures ? ` (${failures} failed)` : ''} | ${f.pages} | ${f.seconds.toFixed(1)} | ${(f.pages / f.seconds).toFixed(2)} | ${(f.cpuSeconds / f.pages).toFixed(2)} | ${pct(rate(chars))} | ${pct(rate(words))} |`;
   });
   const all = folders.flatMap((f) => f.docs);
   const pages = folders.reduce((n, f) => n + f.pages, 0);
   const seconds = folders.reduce((n, f) => n + f.seconds, 0);
+  const cpu = folders.reduce((n, f) => n + f.cpuSeconds, 0);
   rows.push(
-    `| **overall** | ${all.length} | ${pages} | ${seconds.toFixed(1)} | ${(pages / seconds).toFixed(2)} | ${pct(rate(sum(all.map((d) => d.chars))))} | ${pct(rate(sum(all.map((d) => d.words))))} |`,
+    `| **overall** | ${all.length} | ${pages} | ${seconds.toFixed(1)} | ${(pages / seconds).toFixed(2)} | ${(cpu / pages).toFixed(2)} | ${pct(rate(sum(all.map((d) => d.chars))))} | ${pct(rate(sum(all.map((d) => d.words))))} |`,
   );
   return [
     `### ${title}`,
     '',
-    '| source | docs | pages | seconds | pages/s | CER | WER |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| source | docs | pages | seconds | pages/s | CPU s/page | CER | WER |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
 }
@@ -373,6 +398,7 @@ async function main(): Promise<void> {
       corpus: { type: 'string', default: path.resolve(repoRoot, '..', 'shared', 'corpus') },
       native: { type: 'boolean', default: false },
       'no-local': { type: 'boolean', default: false },
+      'no-native': { type: 'boolean', default: false },
       workers: { type: 'string' },
       only: { type: 'string' },
       tune: { type: 'string' },
@@ -391,7 +417,7 @@ async function main(): Promise<void> {
   }
 
   const version = nativeVersion();
-  let runNativeToo = values.native || version !== undefined;
+  let runNativeToo = values.native || (version !== undefined && !values['no-native']);
   if (values.native && version === undefined) {
     console.error(
       'Native Tesseract is not installed; skipping the comparison. On Debian/Ubuntu:\n' +

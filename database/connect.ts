@@ -81,7 +81,9 @@ async function createPostgres(databaseUrl: string, searchPath: string | undefine
     // A dedicated client: LISTEN is per session, and pooled sessions come and go.
     async listen(channel, onMessage) {
       const client = new pg.Client(config);
-      client.on('error', (error) => console.warn(`untxt: LISTEN ${channel} connection failed: ${error.message}`));
+      client.on('error', (error) =>
+        console.warn(`untxt: LISTEN ${channel} connection failed: ${error.message}`),
+      );
       client.on('notification', (message) => {
         if (message.channel === channel) onMessage(message.payload ?? '');
       });
@@ -163,6 +165,11 @@ async function createPglite(dataDir: string | undefined): Promise<DatabaseHandle
       closed = true;
       try {
         await db.destroy();
+        // Kysely only destroys a driver it has initialised, i.e. after a first query; a handle
+        // closed unused would otherwise leave PGlite open (and the data directory in use).
+        await dialect.runExclusive(async (instance) => {
+          if (!instance.closed) await instance.close();
+        });
       } finally {
         await release?.();
       }

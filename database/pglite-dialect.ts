@@ -156,7 +156,9 @@ export class PGliteDriver implements Driver {
     savepointName: string,
     _compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${quoteIdentifier(savepointName)}`));
+    await connection.executeQuery(
+      CompiledQuery.raw(`rollback to savepoint ${quoteIdentifier(savepointName)}`),
+    );
   }
 
   async releaseSavepoint(
@@ -205,7 +207,10 @@ class PGliteConnection implements DatabaseConnection {
   }
 
   // PGlite has no server-side cursors across calls, so streaming degrades to chunking one result.
-  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
+  async *streamQuery<R>(
+    compiledQuery: CompiledQuery,
+    chunkSize = 100,
+  ): AsyncIterableIterator<QueryResult<R>> {
     if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
       throw new Error('chunkSize must be a positive integer');
     }

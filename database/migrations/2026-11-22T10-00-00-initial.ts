@@ -87,7 +87,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['created_at desc', 'id desc'])
     .execute();
   // Janitor and recovery after restart: "tasks stuck in status X since before T".
-  await db.schema.createIndex('tasks_status_updated_idx').on('tasks').columns(['status', 'updated_at']).execute();
+  await db.schema
+    .createIndex('tasks_status_updated_idx')
+    .on('tasks')
+    .columns(['status', 'updated_at'])
+    .execute();
   await db.schema.createIndex('tasks_file_id_idx').on('tasks').column('file_id').execute();
 
   await db.schema
@@ -109,7 +113,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // 'simple' rather than a language config: documents are English and German (and more), and
     // stemming with the wrong language is worse than no stemming.
     .addColumn('search', sql`tsvector`, (col) =>
-      col.notNull().generatedAlwaysAs(sql`to_tsvector('simple', text)`).stored(),
+      col
+        .notNull()
+        .generatedAlwaysAs(sql`to_tsvector('simple', text)`)
+        .stored(),
     )
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .execute();

@@ -50,9 +50,7 @@ export async function listConnectionsForTask(
     .selectFrom('connections')
     .selectAll()
     .where('user_id', '=', input.userId)
-    .where((eb) =>
-      eb.or([eb('task_ids', 'is', null), sql<boolean>`${input.taskId} = any(task_ids)`]),
-    )
+    .where((eb) => eb.or([eb('task_ids', 'is', null), sql<boolean>`${input.taskId} = any(task_ids)`]))
     .orderBy('connected_at')
     .orderBy('id')
     .execute();

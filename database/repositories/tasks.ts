@@ -305,7 +305,9 @@ export async function listTasks(
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   const nextCursor =
-    rows.length > input.limit && last ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id }) : null;
+    rows.length > input.limit && last
+      ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
+      : null;
   const items = page.map(({ cursor_created_at: _cursor, ...task }) => task);
   return { items, nextCursor };
 }
@@ -339,7 +341,10 @@ export async function taskStats(db: Db, input: { userId?: string }): Promise<Tas
  *
  * @returns The task, or `undefined` when it does not exist, is not theirs or is already deleted.
  */
-export async function softDeleteTask(db: Db, input: { taskId: string; userId: string }): Promise<Task | undefined> {
+export async function softDeleteTask(
+  db: Db,
+  input: { taskId: string; userId: string },
+): Promise<Task | undefined> {
   if (!isUuid(input.taskId) || !isUuid(input.userId)) return undefined;
   return db
     .updateTable('tasks')

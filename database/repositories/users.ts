@@ -58,7 +58,10 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
  *
  * @throws ConflictError when another user already has this email.
  */
-export async function ensureUser(db: Db, input: { id: string; email: string; isAdmin: boolean }): Promise<User> {
+export async function ensureUser(
+  db: Db,
+  input: { id: string; email: string; isAdmin: boolean },
+): Promise<User> {
   const email = normalizeEmail(input.email);
   try {
     return await db
@@ -83,7 +86,9 @@ export async function listUsersWithCounts(
 ): Promise<UserWithCounts[]> {
   return db
     .selectFrom('users')
-    .leftJoin('tasks', (join) => join.onRef('tasks.user_id', '=', 'users.id').on('tasks.deleted_at', 'is', null))
+    .leftJoin('tasks', (join) =>
+      join.onRef('tasks.user_id', '=', 'users.id').on('tasks.deleted_at', 'is', null),
+    )
     .selectAll('users')
     .select((eb) => [
       eb.fn.count<number>('tasks.id').as('taskCount'),

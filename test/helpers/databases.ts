@@ -66,7 +66,8 @@ export async function createPgliteDatabase(): Promise<DatabaseHandle> {
 export async function createPostgresDatabase(): Promise<DatabaseHandle> {
   const schema = `t_${randomBytes(8).toString('hex')}`;
   await withAdminClient((client) => client.query(`CREATE SCHEMA ${schema}`));
-  const dropSchema = () => withAdminClient((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+  const dropSchema = () =>
+    withAdminClient((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
 
   let handle: DatabaseHandle;
   try {

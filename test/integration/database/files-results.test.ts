@@ -67,7 +67,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   describe('Function: findFileById', () => {
     it('finds a file by id and returns undefined for unknown or malformed ids', async () => {
       // Prepare
-      const file = await createFile(handle.db, { user_id: user.id, storage_key: 'k1', original_name: 'a.pdf' });
+      const file = await createFile(handle.db, {
+        user_id: user.id,
+        storage_key: 'k1',
+        original_name: 'a.pdf',
+      });
 
       // Act
       const found = await findFileById(handle.db, file.id);
@@ -84,7 +88,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   describe('Function: findFileByStorageKey', () => {
     it('finds a file by its storage key', async () => {
       // Prepare
-      const file = await createFile(handle.db, { user_id: user.id, storage_key: 'drop/x.pdf', original_name: 'x.pdf' });
+      const file = await createFile(handle.db, {
+        user_id: user.id,
+        storage_key: 'drop/x.pdf',
+        original_name: 'x.pdf',
+      });
 
       // Act
       const found = await findFileByStorageKey(handle.db, 'drop/x.pdf');

@@ -82,7 +82,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const { task } = await seedTask(handle.db, { userId: user.id });
 
       // Act
-      const attempt = handle.db.updateTable('tasks').set({ progress: 101 }).where('id', '=', task.id).execute();
+      const attempt = handle.db
+        .updateTable('tasks')
+        .set({ progress: 101 })
+        .where('id', '=', task.id)
+        .execute();
 
       // Assess
       await expect(attempt).rejects.toMatchObject({ code: '23514' });
@@ -125,7 +129,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       // Prepare
       const user = await seedUser(handle.db);
       const { task } = await seedTask(handle.db, { userId: user.id });
-      await handle.db.insertInto('connections').values({ id: `c-${task.id}`, user_id: user.id }).execute();
+      await handle.db
+        .insertInto('connections')
+        .values({ id: `c-${task.id}`, user_id: user.id })
+        .execute();
 
       // Act
       await handle.db.deleteFrom('users').where('id', '=', user.id).execute();
@@ -159,7 +166,12 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
         status: 'queued',
         stage: 'upload',
       });
-      await transitionTask(handle.db, { taskId: task.id, from: ['queued'], to: 'processing', stage: 'download' });
+      await transitionTask(handle.db, {
+        taskId: task.id,
+        from: ['queued'],
+        to: 'processing',
+        stage: 'download',
+      });
       // Other test files share the channel on PostgreSQL, so only this task's messages count.
       const mine = () => payloads.filter((payload) => payload.recordId === task.id);
       await waitFor(payloads, () => mine().length >= 2);

@@ -76,7 +76,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       // tell those apart, so a cursor built from one would skip or repeat rows).
       const timestamps = [
         ...Array.from({ length: 20 }, () => '2026-03-01T12:00:00.123000Z'),
-        ...Array.from({ length: 6 }, (_, index) => `2026-03-01T12:00:00.123${String(index + 1).padStart(3, '0')}Z`),
+        ...Array.from(
+          { length: 6 },
+          (_, index) => `2026-03-01T12:00:00.123${String(index + 1).padStart(3, '0')}Z`,
+        ),
         ...Array.from({ length: 5 }, () => '2026-03-01T11:00:00Z'),
       ];
       await handle.db
@@ -87,7 +90,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
             file_id: file.id,
             status: 'queued',
             stage: 'upload',
-            created_at: createdAt,
+            created_at: sql<Date>`${createdAt}::timestamptz`,
           })),
         )
         .execute();
@@ -370,9 +373,17 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const since = new Date(0);
 
       // Act
-      const notDeleted = await restoreTask(handle.db, { taskId: task.id, userId: user.id, deletedSince: since });
+      const notDeleted = await restoreTask(handle.db, {
+        taskId: task.id,
+        userId: user.id,
+        deletedSince: since,
+      });
       await softDeleteTask(handle.db, { taskId: task.id, userId: user.id });
-      const notTheirs = await restoreTask(handle.db, { taskId: task.id, userId: other.id, deletedSince: since });
+      const notTheirs = await restoreTask(handle.db, {
+        taskId: task.id,
+        userId: other.id,
+        deletedSince: since,
+      });
 
       // Assess
       expect(notDeleted).toBeUndefined();
@@ -390,7 +401,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const finish = async (status: 'completed' | 'failed', completedAt: Date) => {
         const { task } = await seedTask(handle.db, { userId: user.id, status: 'processing' });
         await transitionTask(handle.db, { taskId: task.id, from: ['processing'], to: status });
-        await handle.db.updateTable('tasks').set({ completed_at: completedAt }).where('id', '=', task.id).execute();
+        await handle.db
+          .updateTable('tasks')
+          .set({ completed_at: completedAt })
+          .where('id', '=', task.id)
+          .execute();
       };
       const early = new Date(now - 45 * 60 * 1000);
       const late = new Date(now - 5 * 60 * 1000);
@@ -407,10 +422,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(buckets[0]?.bucketStart.getTime()).toBe(align(since.getTime()));
       expect(buckets.at(-1)?.bucketStart.getTime()).toBeGreaterThanOrEqual(align(now) - bucketSeconds * 1000);
       const starts = buckets.map((bucket) => bucket.bucketStart.getTime());
-      expect(starts.every((start, index) => index === 0 || start - starts[index - 1]! === bucketSeconds * 1000)).toBe(
-        true,
-      );
-      const at = (time: Date) => buckets.find((bucket) => bucket.bucketStart.getTime() === align(time.getTime()));
+      expect(
+        starts.every((start, index) => index === 0 || start - starts[index - 1]! === bucketSeconds * 1000),
+      ).toBe(true);
+      const at = (time: Date) =>
+        buckets.find((bucket) => bucket.bucketStart.getTime() === align(time.getTime()));
       expect(at(early)).toMatchObject({ completed: 2, failed: 0 });
       expect(at(late)).toMatchObject({ completed: 0, failed: 1 });
       expect(buckets.reduce((sum, bucket) => sum + bucket.completed + bucket.failed, 0)).toBe(3);

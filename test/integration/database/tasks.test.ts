@@ -154,7 +154,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
       // Act
       const hidden = await findTaskForUser(handle.db, { taskId: task.id, userId: user.id });
-      const shown = await findTaskForUser(handle.db, { taskId: task.id, userId: user.id, includeDeleted: true });
+      const shown = await findTaskForUser(handle.db, {
+        taskId: task.id,
+        userId: user.id,
+        includeDeleted: true,
+      });
 
       // Assess
       expect(hidden).toBeUndefined();
@@ -213,10 +217,12 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(moved?.started_at).toBeInstanceOf(Date);
       expect(moved!.updated_at.getTime()).toBeGreaterThanOrEqual(task.updated_at.getTime());
       const events = await listTaskEvents(handle.db, task.id);
-      expect(events.map((event) => [event.from_status, event.to_status, event.stage, event.message])).toEqual([
-        [null, 'queued', 'upload', null],
-        ['queued', 'processing', 'download', 'Workflow started'],
-      ]);
+      expect(events.map((event) => [event.from_status, event.to_status, event.stage, event.message])).toEqual(
+        [
+          [null, 'queued', 'upload', null],
+          ['queued', 'processing', 'download', 'Workflow started'],
+        ],
+      );
     });
 
     it('returns undefined and writes no event when the task is not in a from state', async () => {
@@ -224,7 +230,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const { task } = await seedTask(handle.db, { userId: user.id, status: 'queued' });
 
       // Act
-      const moved = await transitionTask(handle.db, { taskId: task.id, from: ['processing'], to: 'completed' });
+      const moved = await transitionTask(handle.db, {
+        taskId: task.id,
+        from: ['processing'],
+        to: 'completed',
+      });
 
       // Assess
       expect(moved).toBeUndefined();
@@ -277,7 +287,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       });
 
       // Assess
-      expect(failed).toMatchObject({ status: 'failed', error_code: 'OCR_FAILED', error_message: 'The engine crashed' });
+      expect(failed).toMatchObject({
+        status: 'failed',
+        error_code: 'OCR_FAILED',
+        error_message: 'The engine crashed',
+      });
       expect(failed?.completed_at).toBeInstanceOf(Date);
       const events = await listTaskEvents(handle.db, task.id);
       expect(events.at(-1)).toMatchObject({ from_status: 'processing', to_status: 'failed' });
@@ -298,7 +312,12 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const retried = await transitionTask(handle.db, { taskId: task.id, from: ['failed'], to: 'queued' });
 
       // Assess
-      expect(retried).toMatchObject({ status: 'queued', error_code: null, error_message: null, completed_at: null });
+      expect(retried).toMatchObject({
+        status: 'queued',
+        error_code: null,
+        error_message: null,
+        completed_at: null,
+      });
       expect(retried?.queued_at).toBeInstanceOf(Date);
     });
 
@@ -322,8 +341,16 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       // Prepare: nothing
 
       // Act
-      const missing = await transitionTask(handle.db, { taskId: randomUUID(), from: ['queued'], to: 'processing' });
-      const malformed = await transitionTask(handle.db, { taskId: 'nope', from: ['queued'], to: 'processing' });
+      const missing = await transitionTask(handle.db, {
+        taskId: randomUUID(),
+        from: ['queued'],
+        to: 'processing',
+      });
+      const malformed = await transitionTask(handle.db, {
+        taskId: 'nope',
+        from: ['queued'],
+        to: 'processing',
+      });
 
       // Assess
       expect(missing).toBeUndefined();
@@ -337,7 +364,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const { task } = await seedTask(handle.db, { userId: user.id, status: 'processing' });
 
       // Act
-      const updated = await updateTaskProgress(handle.db, { taskId: task.id, stage: 'recognize', progress: 40 });
+      const updated = await updateTaskProgress(handle.db, {
+        taskId: task.id,
+        stage: 'recognize',
+        progress: 40,
+      });
 
       // Assess
       expect(updated).toMatchObject({ status: 'processing', stage: 'recognize', progress: 40 });
@@ -349,7 +380,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const { task } = await seedTask(handle.db, { userId: user.id, status: 'queued' });
 
       // Act
-      const updated = await updateTaskProgress(handle.db, { taskId: task.id, stage: 'recognize', progress: 40 });
+      const updated = await updateTaskProgress(handle.db, {
+        taskId: task.id,
+        stage: 'recognize',
+        progress: 40,
+      });
 
       // Assess
       expect(updated).toBeUndefined();
@@ -428,7 +463,12 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
       // Act
       const taskId = await handle.db.transaction().execute(async (trx) => {
-        const task = await createTask(trx, { userId: user.id, fileId: file.id, status: 'queued', stage: 'upload' });
+        const task = await createTask(trx, {
+          userId: user.id,
+          fileId: file.id,
+          status: 'queued',
+          stage: 'upload',
+        });
         await transitionTask(trx, { taskId: task.id, from: ['queued'], to: 'processing' });
         await transitionTask(trx, { taskId: task.id, from: ['processing'], to: 'completed', stage: 'done' });
         return task.id;

@@ -52,7 +52,12 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const id = randomUUID();
 
       // Act
-      const user = await createUser(handle.db, { id, email: 'admin@example.com', passwordHash: null, isAdmin: true });
+      const user = await createUser(handle.db, {
+        id,
+        email: 'admin@example.com',
+        passwordHash: null,
+        isAdmin: true,
+      });
 
       // Assess
       expect(user).toMatchObject({ id, is_admin: true, password_hash: null });
@@ -149,7 +154,11 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       await createUser(handle.db, { email: 'shared@example.com', passwordHash: 'h' });
 
       // Act
-      const attempt = ensureUser(handle.db, { id: randomUUID(), email: 'shared@example.com', isAdmin: false });
+      const attempt = ensureUser(handle.db, {
+        id: randomUUID(),
+        email: 'shared@example.com',
+        isAdmin: false,
+      });
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(ConflictError);
