@@ -2,7 +2,8 @@
  * One way to open the database for every host: PostgreSQL through `pg` when a URL is given (AWS,
  * CI), otherwise an embedded PGlite (local host, tests).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -180,11 +181,15 @@ async function createPglite(dataDir: string | undefined): Promise<DatabaseHandle
 /**
  * PGlite is a single-process database: two processes writing one data directory corrupt it. The
  * lock is a directory next to the data, refreshed while held and considered stale after a crash.
+ * Its owner's pid is recorded inside it, so a lock left by a killed process (`kill -9`) is taken
+ * over at once instead of after the stale period.
  */
-async function lockDataDir(directory: string): Promise<() => Promise<void>> {
+async function lockDataDir(directory: string, retried = false): Promise<() => Promise<void>> {
+  const lockPath = join(directory, 'pgdata.lock');
+  const ownerPath = join(directory, 'pgdata.owner.json');
   try {
-    return await lockfile.lock(directory, {
-      lockfilePath: join(directory, 'pgdata.lock'),
+    const release = await lockfile.lock(directory, {
+      lockfilePath: lockPath,
       stale: 15_000,
       update: 5_000,
       retries: 0,
@@ -193,14 +198,38 @@ async function lockDataDir(directory: string): Promise<() => Promise<void>> {
       onCompromised: (error) =>
         console.error(`untxt: lost the lock on the data directory ${directory}: ${error.message}`),
     });
+    await writeFile(ownerPath, JSON.stringify({ pid: process.pid, host: hostname() }));
+    return async () => {
+      await rm(ownerPath, { force: true });
+      await release();
+    };
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ELOCKED') {
-      throw new Error(
-        `Another untxt process is using the data directory ${directory}. ` +
-          'Stop that process, or set UNTXT_DATA_DIR to a different directory.',
-        { cause: error },
-      );
+    if ((error as { code?: unknown }).code !== 'ELOCKED') throw error;
+    if (!retried && (await ownerIsGone(ownerPath))) {
+      await rm(lockPath, { recursive: true, force: true });
+      return lockDataDir(directory, true);
     }
-    throw error;
+    throw new Error(
+      `Another untxt process is using the data directory ${directory}. ` +
+        'Stop that process, or set UNTXT_DATA_DIR to a different directory.',
+      { cause: error },
+    );
+  }
+}
+
+/** True when the lock's recorded owner was a process on this machine that no longer runs. */
+async function ownerIsGone(ownerPath: string): Promise<boolean> {
+  let owner: { pid?: unknown; host?: unknown };
+  try {
+    owner = JSON.parse(await readFile(ownerPath, 'utf8')) as typeof owner;
+  } catch {
+    return false; // no owner recorded yet: the holder may be starting right now
+  }
+  if (typeof owner.pid !== 'number' || owner.host !== hostname() || owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

@@ -14,6 +14,7 @@ import { createJwtTokenVerifier } from '../lambdas/adapters/jwt-token-verifier.j
 import { createApiHandler } from '../lambdas/api/handler.js';
 import type { ApiDeps, ConnectionDeps, DispatchDeps, PipelineDeps } from '../lambdas/core/deps.js';
 import type { TextDetector } from '../lambdas/core/ports.js';
+import { runJanitor } from '../lambdas/core/use-cases/janitor.js';
 import { pushToUser } from '../lambdas/core/use-cases/notify.js';
 import { createDispatcherHandler } from '../lambdas/events/dispatcher.js';
 import { logger } from '../lambdas/shared/logger.js';
@@ -39,6 +40,7 @@ const STAGE = 'local';
 const BUCKET = 'untxt-documents';
 const MANAGEMENT_PATH = '/_connections/local';
 const VERSION = '0.1.0';
+const JANITOR_INTERVAL_MS = 60_000;
 
 export interface LocalHost {
   url: string;
@@ -62,8 +64,14 @@ const persistentSecret = async (path: string, create: () => string): Promise<{ v
   }
 };
 
-const invoke = <E, R>(name: string, handler: (event: E, context: ReturnType<typeof createLambdaContext>) => Promise<R>) =>
-  (event: E) => handler(event, createLambdaContext(name));
+/**
+ * Calls a handler the way Lambda would. `timeoutSeconds` matters: middy rejects with a TimeoutError
+ * when the context's remaining time runs out, so each function gets the timeout it has on AWS.
+ */
+const invoke =
+  <E, R>(name: string, timeoutSeconds: number, handler: (event: E, context: ReturnType<typeof createLambdaContext>) => Promise<R>) =>
+  (event: E) =>
+    handler(event, createLambdaContext(name, { timeoutMs: timeoutSeconds * 1000 }));
 
 /**
  * Starts the whole platform in this process: the same Lambda handlers, state-machine definition and
@@ -169,13 +177,14 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       stateMachineArn,
       concurrency: config.UNTXT_MAX_EXECUTIONS,
       handlers: {
-        Download: invoke('Download', steps.Download),
-        Recognize: invoke('Recognize', steps.Recognize),
+        Download: invoke('Download', 300, steps.Download),
+        Recognize: invoke('Recognize', 900, steps.Recognize),
         // On AWS this state starts async Textract and waits for its SNS callback; the local engine
         // reads every page itself, so the same Recognize step answers it directly.
-        RecognizeAsync: (input) => invoke('Recognize', steps.Recognize)((input as { Payload: { input: unknown } }).Payload.input),
-        WriteResult: invoke('WriteResult', steps.WriteResult),
-        MarkFailed: invoke('MarkFailed', steps.MarkFailed),
+        RecognizeAsync: (input) =>
+          invoke('Recognize', 3600, steps.Recognize)((input as { Payload: { input: unknown } }).Payload.input),
+        WriteResult: invoke('WriteResult', 300, steps.WriteResult),
+        MarkFailed: invoke('MarkFailed', 60, steps.MarkFailed),
       },
     });
     closers.push(() => workflow.close());
@@ -243,7 +252,7 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     const dispatcher = createDispatcherHandler({ ...core, workflow } satisfies DispatchDeps);
     const stopConsumer = intake.startConsumer({
       batchSize: 10,
-      handler: (event: SQSEvent) => dispatcher(event, createLambdaContext('Dispatcher')),
+      handler: invoke('Dispatcher', 60, (event: SQSEvent, context) => dispatcher(event, context)),
     });
     closers.push(() => stopConsumer());
     const stopScanner = objects.startDropScanner(config.UNTXT_DROP_SCAN_MS);
@@ -279,6 +288,21 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       if (started) restarted += 1;
     }
     if (resumed + restarted > 0) logger.info('Recovered unfinished work', { resumedExecutions: resumed, startedQueued: restarted });
+
+    // Janitor: on AWS a schedule invokes it; here a timer, every minute, never two runs at once.
+    let janitorRun: Promise<unknown> | undefined;
+    const janitorTimer = setInterval(() => {
+      janitorRun ??= runJanitor({ ...core, workflow })
+        .catch((error: unknown) => logger.error('Janitor run failed', { error: error as Error }))
+        .finally(() => {
+          janitorRun = undefined;
+        });
+    }, JANITOR_INTERVAL_MS);
+    janitorTimer.unref();
+    closers.push(async () => {
+      clearInterval(janitorTimer);
+      await janitorRun;
+    });
 
     return {
       url: publicUrl,

@@ -4,7 +4,9 @@
  */
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-22T10-00-00-initial.js';
+import * as textJobs from './2026-11-22T12-00-00-text-jobs.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T10-00-00-initial': initial,
+  '2026-11-22T12-00-00-text-jobs': textJobs,
 };

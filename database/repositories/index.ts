@@ -5,3 +5,4 @@ export * from './files.js';
 export * from './tasks.js';
 export * from './results.js';
 export * from './connections.js';
+export * from './text-jobs.js';

@@ -42,7 +42,12 @@ export const buildOpenApiDocument = (routes: Array<Route<unknown>>) => {
     const query = QUERIES[id];
     if (query)
       for (const [name, schema] of Object.entries(query.shape))
-        parameters.push({ name, in: 'query', required: false, schema: z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) });
+        parameters.push({
+          name,
+          in: 'query',
+          required: false,
+          schema: z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }),
+        });
     const body = BODIES[id];
     const operation: Record<string, unknown> = {
       summary: route.summary,
@@ -53,13 +58,24 @@ export const buildOpenApiDocument = (routes: Array<Route<unknown>>) => {
         default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
       },
     };
-    if (body) operation.requestBody = { required: true, content: { 'application/json': { schema: z.toJSONSchema(body, { io: 'input' }) } } };
+    if (body)
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: z.toJSONSchema(body, { io: 'input' }) } },
+      };
     if (route.access !== 'public') operation.security = [{ bearer: [] }];
-    paths[`/api${route.path}`] = { ...(paths[`/api${route.path}`] ?? {}), [route.method.toLowerCase()]: operation };
+    paths[`/api${route.path}`] = {
+      ...(paths[`/api${route.path}`] ?? {}),
+      [route.method.toLowerCase()]: operation,
+    };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'untxt API', version: '1', description: 'Document OCR: upload, track, search and download text.' },
+    info: {
+      title: 'untxt API',
+      version: '1',
+      description: 'Document OCR: upload, track, search and download text.',
+    },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
   };

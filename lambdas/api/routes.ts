@@ -65,7 +65,13 @@ export const apiRoutes: Array<Route<ApiDeps>> = [
       if (/^multipart\/form-data/i.test(header(event, 'content-type') ?? '')) {
         const upload = await parseMultipartUpload(event, LIMITS.maxInlineUploadBytes);
         const priority = validate(priorityField, upload.fields.priority, 'priority');
-        return json(201, { task: await createInlineTask(deps, identity, { filename: upload.filename, bytes: upload.bytes, priority }) });
+        return json(201, {
+          task: await createInlineTask(deps, identity, {
+            filename: upload.filename,
+            bytes: upload.bytes,
+            priority,
+          }),
+        });
       }
       return json(201, await createUploadTask(deps, identity, parseJsonBody(event, createTaskRequest)));
     },
@@ -76,28 +82,33 @@ export const apiRoutes: Array<Route<ApiDeps>> = [
     access: 'user',
     summary: 'Create up to 50 tasks at once',
     handle: async ({ event, identity, deps }) =>
-      json(201, { items: await createUploadTasks(deps, identity, parseJsonBody(event, batchCreateRequest).files) }),
+      json(201, {
+        items: await createUploadTasks(deps, identity, parseJsonBody(event, batchCreateRequest).files),
+      }),
   },
   {
     method: 'GET',
     path: '/tasks',
     access: 'user',
     summary: 'List tasks (keyset pagination, status filter, full-text q) with stats',
-    handle: async ({ event, identity, deps }) => json(200, await listOwnTasks(deps, identity, parseQuery(event, listTasksQuery))),
+    handle: async ({ event, identity, deps }) =>
+      json(200, await listOwnTasks(deps, identity, parseQuery(event, listTasksQuery))),
   },
   {
     method: 'GET',
     path: '/tasks/{id}',
     access: 'user',
     summary: 'One task with its result summary',
-    handle: async ({ params, identity, deps }) => json(200, { task: await getOwnTask(deps, identity, params.id!) }),
+    handle: async ({ params, identity, deps }) =>
+      json(200, { task: await getOwnTask(deps, identity, params.id!) }),
   },
   {
     method: 'GET',
     path: '/tasks/{id}/status',
     access: 'user',
     summary: 'Status, stage and progress only',
-    handle: async ({ params, identity, deps }) => json(200, await getOwnTaskStatus(deps, identity, params.id!)),
+    handle: async ({ params, identity, deps }) =>
+      json(200, await getOwnTaskStatus(deps, identity, params.id!)),
   },
   {
     method: 'GET',
@@ -112,28 +123,32 @@ export const apiRoutes: Array<Route<ApiDeps>> = [
     path: '/tasks/{id}/download',
     access: 'user',
     summary: 'Presigned URL of the original document',
-    handle: async ({ params, identity, deps }) => json(200, await getOriginalLink(deps, identity, params.id!)),
+    handle: async ({ params, identity, deps }) =>
+      json(200, await getOriginalLink(deps, identity, params.id!)),
   },
   {
     method: 'DELETE',
     path: '/tasks/{id}',
     access: 'user',
     summary: `Soft delete (restorable for ${LIMITS.restoreWindowDays} days)`,
-    handle: async ({ params, identity, deps }) => json(200, { task: await deleteOwnTask(deps, identity, params.id!) }),
+    handle: async ({ params, identity, deps }) =>
+      json(200, { task: await deleteOwnTask(deps, identity, params.id!) }),
   },
   {
     method: 'POST',
     path: '/tasks/{id}/restore',
     access: 'user',
     summary: 'Undo a soft delete',
-    handle: async ({ params, identity, deps }) => json(200, { task: await restoreOwnTask(deps, identity, params.id!) }),
+    handle: async ({ params, identity, deps }) =>
+      json(200, { task: await restoreOwnTask(deps, identity, params.id!) }),
   },
   {
     method: 'POST',
     path: '/tasks/{id}/retry',
     access: 'user',
     summary: 'Retry a failed task',
-    handle: async ({ params, identity, deps }) => json(202, { task: await retryOwnTask(deps, identity, params.id!) }),
+    handle: async ({ params, identity, deps }) =>
+      json(202, { task: await retryOwnTask(deps, identity, params.id!) }),
   },
   {
     method: 'GET',
@@ -161,7 +176,8 @@ export const apiRoutes: Array<Route<ApiDeps>> = [
     path: '/admin/tasks',
     access: 'admin',
     summary: 'Every user’s tasks',
-    handle: async ({ event, deps }) => json(200, await listAllTasks(deps, parseQuery(event, adminTasksQuery))),
+    handle: async ({ event, deps }) =>
+      json(200, await listAllTasks(deps, parseQuery(event, adminTasksQuery))),
   },
   {
     method: 'POST',

@@ -1,6 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database/schema.js';
-import type { ConnectionGateway, ObjectStore, QueueMonitor, TextDetector, TokenVerifier, Workflow } from './ports.js';
+import type {
+  ConnectionGateway,
+  ObjectStore,
+  QueueMonitor,
+  TextDetector,
+  TokenVerifier,
+  Workflow,
+} from './ports.js';
 
 /** What the use-cases run on. Each host (AWS, local) builds one of these at start. */
 export interface CoreDeps {

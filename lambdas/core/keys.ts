@@ -1,10 +1,10 @@
+import { isUuid } from '../../database/repositories/shared.js';
 import { ValidationError } from './errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-export const isUuid = (value: string): boolean => UUID.test(value);
+export { isUuid };
 
 /**
  * Validates a user-supplied filename. It becomes the last segment of an object key and the
@@ -15,7 +15,8 @@ export const validateFilename = (raw: string): string => {
   const name = raw.normalize('NFC').trim();
   if (name.length === 0) throw new ValidationError('filename must not be empty');
   if (CONTROL.test(name)) throw new ValidationError('filename must not contain control characters');
-  if (name.includes('/') || name.includes('\\')) throw new ValidationError('filename must not contain path separators');
+  if (name.includes('/') || name.includes('\\'))
+    throw new ValidationError('filename must not contain path separators');
   if (name === '.' || name === '..' || name.includes('..'))
     throw new ValidationError("filename must not contain '..'");
   if (Buffer.byteLength(name, 'utf8') > 255) throw new ValidationError('filename must be at most 255 bytes');

@@ -9,7 +9,13 @@ export const PRIORITIES = ['low', 'normal', 'high'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 /** Content types untxt accepts; decided by magic bytes, never by name or header. */
-export const SUPPORTED_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/tiff', 'image/webp'] as const;
+export const SUPPORTED_TYPES = [
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'image/tiff',
+  'image/webp',
+] as const;
 export type SupportedType = (typeof SUPPORTED_TYPES)[number];
 
 export const RESULT_FORMATS = ['txt', 'html', 'json'] as const;

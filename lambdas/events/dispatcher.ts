@@ -32,7 +32,10 @@ export const createDispatcherHandler = (deps: DispatchDeps) =>
           logger.info('Dispatched', { messageId: message.messageId, ...outcome });
         }
       } catch (error) {
-        logger.error('Dispatch failed; the message will be retried', { messageId: message.messageId, error: error as Error });
+        logger.error('Dispatch failed; the message will be retried', {
+          messageId: message.messageId,
+          error: error as Error,
+        });
         batchItemFailures.push({ itemIdentifier: message.messageId });
       }
     }

@@ -21,13 +21,21 @@ const BASE_HEADERS = {
 } as const;
 
 /** A JSON response with the headers every API answer carries. */
-export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult => ({
   statusCode,
   headers: { ...BASE_HEADERS, ...headers },
   body: JSON.stringify(body),
 });
 
-export const noContent = (): APIGatewayProxyResult => ({ statusCode: 204, headers: { ...BASE_HEADERS }, body: '' });
+export const noContent = (): APIGatewayProxyResult => ({
+  statusCode: 204,
+  headers: { ...BASE_HEADERS },
+  body: '',
+});
 
 /** The one mapping from domain errors to HTTP statuses. */
 const STATUS_BY_ERROR: Array<[abstract new (...args: never[]) => UntxtError, number]> = [
@@ -54,10 +62,15 @@ export const statusForError = (error: unknown): number => {
 export const errorResponse = (error: unknown): APIGatewayProxyResult => {
   const status = statusForError(error);
   if (status < 500 && error instanceof UntxtError) {
-    const body: { code: string; message: string; details?: unknown } = { code: error.code, message: error.message };
+    const body: { code: string; message: string; details?: unknown } = {
+      code: error.code,
+      message: error.message,
+    };
     if (error.details !== undefined) body.details = error.details;
     return json(status, { error: body });
   }
   logger.error('Unhandled error', { error: error as Error });
-  return json(500, { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. Please retry later.' } });
+  return json(500, {
+    error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. Please retry later.' },
+  });
 };

@@ -10,12 +10,18 @@ export interface MultipartUpload {
 }
 
 /** Parses a multipart/form-data body holding exactly one `file` part (curl -F file=@doc.pdf). */
-export const parseMultipartUpload = (event: APIGatewayProxyEvent, maxBytes: number): Promise<MultipartUpload> =>
+export const parseMultipartUpload = (
+  event: APIGatewayProxyEvent,
+  maxBytes: number,
+): Promise<MultipartUpload> =>
   new Promise((resolve, reject) => {
     const contentType = header(event, 'content-type') ?? '';
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 1024 } });
+      parser = busboy({
+        headers: { 'content-type': contentType },
+        limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 1024 },
+      });
     } catch {
       reject(new ValidationError('Malformed multipart/form-data request (missing boundary?)'));
       return;
@@ -48,7 +54,8 @@ export const parseMultipartUpload = (event: APIGatewayProxyEvent, maxBytes: numb
     parser.on('close', () => {
       if (failed) return;
       if (!file) return failWith(new ValidationError("The multipart body has no 'file' part"));
-      if (file.truncated) return failWith(new PayloadTooLargeError(`Inline uploads are limited to ${maxBytes} bytes`));
+      if (file.truncated)
+        return failWith(new PayloadTooLargeError(`Inline uploads are limited to ${maxBytes} bytes`));
       resolve({ filename: file.filename, bytes: Buffer.concat(file.chunks), fields });
     });
     parser.end(rawBody(event));

@@ -12,14 +12,17 @@ export const validate = <S extends z.ZodType>(schema: S, value: unknown, what: s
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);
     const first = issues[0];
-    throw new ValidationError(`Invalid ${what}: ${first ? `${first.path}: ${first.message}` : 'malformed'}`, { details: issues });
+    throw new ValidationError(`Invalid ${what}: ${first ? `${first.path}: ${first.message}` : 'malformed'}`, {
+      details: issues,
+    });
   }
   return parsed.data;
 };
 
 export const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === wanted) return value ?? undefined;
+  for (const [key, value] of Object.entries(event.headers ?? {}))
+    if (key.toLowerCase() === wanted) return value ?? undefined;
   return undefined;
 };
 
@@ -52,14 +55,18 @@ export const parseQuery = <S extends z.ZodType>(event: APIGatewayProxyEvent, sch
  * claim a string (`cognito:groups` arrives as "a,b" or "[a b]").
  */
 export const identityFromEvent = (event: APIGatewayProxyEvent): Identity => {
-  const claims = (event.requestContext.authorizer as { claims?: Record<string, unknown> } | null | undefined)?.claims;
+  const claims = (event.requestContext.authorizer as { claims?: Record<string, unknown> } | null | undefined)
+    ?.claims;
   const sub = claims?.sub;
   if (typeof sub !== 'string' || sub.length === 0) throw new UnauthorizedError();
   const rawGroups = claims?.['cognito:groups'];
   const groups = Array.isArray(rawGroups)
     ? rawGroups.map(String)
     : typeof rawGroups === 'string'
-      ? rawGroups.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean)
+      ? rawGroups
+          .replace(/^\[|\]$/g, '')
+          .split(/[\s,]+/)
+          .filter(Boolean)
       : [];
   const email = typeof claims?.email === 'string' ? claims.email : '';
   return { userId: sub.toLowerCase(), email, groups };

@@ -2,7 +2,13 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import type { ConnectionDeps } from '../core/deps.js';
 import { BadRequestError, UntxtError } from '../core/errors.js';
-import { closeConnection, openConnection, subscribe, subscribeRequest, touch } from '../core/use-cases/connections.js';
+import {
+  closeConnection,
+  openConnection,
+  subscribe,
+  subscribeRequest,
+  touch,
+} from '../core/use-cases/connections.js';
 import { statusForError } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import { validate } from '../shared/request.js';
@@ -37,7 +43,8 @@ const parseBody = (event: WebSocketEvent): Record<string, unknown> => {
 
 /** The WebSocket API's route handlers: `$connect`, `$disconnect`, `ping`, `subscribe`, `$default`. */
 export const createWebSocketHandlers = (deps: ConnectionDeps) => {
-  const handler = (fn: (event: WebSocketEvent) => Promise<Result>) => middy<WebSocketEvent, Result>().handler(fn);
+  const handler = (fn: (event: WebSocketEvent) => Promise<Result>) =>
+    middy<WebSocketEvent, Result>().handler(fn);
 
   /** Messages: failures are answered over the socket, so the connection never sees a 5xx. */
   const message = (fn: (event: WebSocketEvent, body: Record<string, unknown>) => Promise<void>) =>
@@ -46,7 +53,8 @@ export const createWebSocketHandlers = (deps: ConnectionDeps) => {
       try {
         await fn(event, parseBody(event));
       } catch (error) {
-        if (statusForError(error) >= 500 && !(error instanceof UntxtError)) logger.error('WebSocket route failed', { error: error as Error });
+        if (statusForError(error) >= 500 && !(error instanceof UntxtError))
+          logger.error('WebSocket route failed', { error: error as Error });
         await reply(deps, connectionId, clientError(error));
       }
       return ok();
@@ -80,7 +88,10 @@ export const createWebSocketHandlers = (deps: ConnectionDeps) => {
       await reply(deps, connectionId, await subscribe(deps, connectionId, request));
     }),
     default: message(async (_event, body) => {
-      throw new BadRequestError('UNKNOWN_ACTION', `Unknown action '${String(body.action)}'; use ping or subscribe`);
+      throw new BadRequestError(
+        'UNKNOWN_ACTION',
+        `Unknown action '${String(body.action)}'; use ping or subscribe`,
+      );
     }),
   };
 };

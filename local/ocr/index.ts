@@ -9,16 +9,16 @@
  */
 import os from 'node:os';
 import type { Block } from '@aws-sdk/client-textract';
-import sharp from 'sharp';
 import type { DetectedText } from '../../lambdas/core/ports.js';
 import { createLanguageDir, osdLangPath } from './assets.js';
 import type { LanguageDir, TraineddataVariant } from './assets.js';
 import { PageCancelledError } from './errors.js';
 import { openRasterDocument } from './rasterize.js';
-import type { PageImage, RasterOptions } from './rasterize.js';
+import type { RasterOptions } from './rasterize.js';
+import { recognizeUpright } from './orientation.js';
+import type { OrientationTuning } from './orientation.js';
 import { toTextractBlocks } from './textract.js';
 import { OcrWorkerPool } from './worker-pool.js';
-import type { RecognizedPage, SlotHandle } from './worker-pool.js';
 
 export { OcrError } from './errors.js';
 export type { OcrErrorCode, OcrErrorName } from './errors.js';
@@ -68,12 +68,16 @@ export interface EngineTuning {
   psm: string;
   /** Detect and undo 90/180/270° page rotation. */
   detectOrientation: boolean;
-  /** OSD results below this confidence are ignored (receipts give near-zero, text pages 5–30). */
+  /** OSD rotations from this confidence on are applied unchecked (receipts give 0–3, text pages 6–30). */
   osdMinConfidence: number;
+  /** Pages read with a mean confidence below this are also tried turned (see orientation.ts). */
+  verifyBelowConfidence: number;
   minWordConfidence: number;
   raster: RasterOptions;
   /** Extra Tesseract parameters. */
   params: Record<string, string>;
+  /** Tesseract parameters that only take effect at initialisation (dictionaries). */
+  initConfig: Record<string, string>;
   pageTimeoutMs: number;
 }
 
@@ -81,19 +85,14 @@ export const DEFAULT_TUNING: EngineTuning = {
   model: '4.0.0_best_int',
   psm: '3',
   detectOrientation: true,
-  osdMinConfidence: 2,
+  osdMinConfidence: 5,
+  verifyBelowConfidence: 50,
   minWordConfidence: 0,
   raster: { pdfDpi: 300 },
   params: {},
+  initConfig: {},
   pageTimeoutMs: 10 * 60_000,
 };
-
-/** Recognition of one page in its upright orientation. */
-interface UprightPage {
-  result: RecognizedPage;
-  width: number;
-  height: number;
-}
 
 /**
  * Creates the local OCR engine. Workers start on the first document and are reused until
@@ -115,6 +114,12 @@ export function createLocalOcrEngine(
   let pool: OcrWorkerPool | undefined;
   let closed = false;
 
+  const orientation: OrientationTuning = {
+    detect: config.detectOrientation,
+    osdMinConfidence: config.osdMinConfidence,
+    verifyBelowConfidence: config.verifyBelowConfidence,
+  };
+
   const getPool = (): OcrWorkerPool => {
     if (pool !== undefined) return pool;
     // Resolved on first use so a missing language fails the document, not the host's start-up.
@@ -125,29 +130,11 @@ export function createLocalOcrEngine(
       langPath: langDir.path,
       ...(config.detectOrientation ? { osdLangPath: osdLangPath() } : {}),
       params: { tessedit_pageseg_mode: config.psm as never, ...config.params },
+      initConfig: config.initConfig,
       pageTimeoutMs: config.pageTimeoutMs,
       startTimeoutMs: 60_000,
     });
     return pool;
-  };
-
-  const recognizeUpright = async (slot: SlotHandle, image: PageImage): Promise<UprightPage> => {
-    let { png, width, height } = image;
-    if (config.detectOrientation) {
-      const osd = await slot.detectOrientation(png);
-      if (osd !== undefined && osd.degrees % 360 !== 0 && osd.confidence >= config.osdMinConfidence) {
-        // OSD reports the clockwise turn that makes the text upright.
-        const rotated = await sharp(png)
-          .rotate(osd.degrees)
-          .png({ compressionLevel: 1 })
-          .toBuffer({ resolveWithObject: true });
-        png = rotated.data;
-        width = rotated.info.width;
-        height = rotated.info.height;
-      }
-    }
-    const result = await slot.recognize(png, { user_defined_dpi: String(image.dpi ?? 0) });
-    return { result, width, height };
   };
 
   return {
@@ -164,7 +151,7 @@ export function createLocalOcrEngine(
             workers
               .submit({
                 prepare: () => doc.renderPage(index),
-                run: recognizeUpright,
+                run: (slot, image) => recognizeUpright(slot, image, orientation),
                 cancelled: () => failed,
               })
               .then(

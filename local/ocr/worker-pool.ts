@@ -55,6 +55,8 @@ export interface PoolOptions {
   osdLangPath?: string;
   /** Tesseract parameters set once on each recognizer. */
   params: Partial<WorkerParams>;
+  /** Parameters only read when Tesseract initialises (such as `load_system_dawg`). */
+  initConfig?: Record<string, string>;
   /** A page running longer than this is abandoned and its worker replaced. */
   pageTimeoutMs: number;
   /** Starting a worker longer than this counts as a failure. */
@@ -270,7 +272,7 @@ export class OcrWorkerPool {
   }
 
   private async createSlot(): Promise<Slot> {
-    const { languages, langPath, osdLangPath, params, startTimeoutMs } = this.options;
+    const { languages, langPath, osdLangPath, params, initConfig, startTimeoutMs } = this.options;
     // tesseract.js throws from its message handler (an uncaught exception) when a job fails and no
     // errorHandler is set; the job's promise rejects either way, so the handler only swallows.
     const errorHandler = (): void => undefined;
@@ -278,7 +280,12 @@ export class OcrWorkerPool {
       withTimeout(promise, startTimeoutMs, 'OCR worker start');
     const settled = await Promise.allSettled([
       start(
-        createWorker(languages, OEM.LSTM_ONLY, { langPath, cacheMethod: 'none', gzip: true, errorHandler }),
+        createWorker(
+          languages,
+          OEM.LSTM_ONLY,
+          { langPath, cacheMethod: 'none', gzip: true, errorHandler },
+          initConfig ?? {},
+        ),
       ),
       osdLangPath === undefined
         ? Promise.resolve(undefined)

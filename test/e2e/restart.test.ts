@@ -117,5 +117,5 @@ describe('Local platform: nothing lost on restart', () => {
     } finally {
       await close();
     }
-  });
+  }, 300_000);
 });

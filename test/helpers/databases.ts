@@ -9,8 +9,8 @@ import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { createDatabase, type DatabaseHandle } from '../../database/connect.js';
 import { migrateToLatest } from '../../database/migrate.js';
-import { createFile, createTask, createUser } from '../../database/repositories/index.js';
-import type { Database } from '../../database/schema.js';
+import { createFile, createTask, createUser, type Db } from '../../database/repositories/index.js';
+import type { Database, FileRow, Task, User } from '../../database/schema.js';
 import type { TaskStage, TaskStatus } from '../../lambdas/core/task.js';
 
 export interface DatabaseBackend {
@@ -133,7 +133,7 @@ function redact(url: string): string {
 let seedCounter = 0;
 
 /** Inserts a user with a unique email (or the given one). */
-export async function seedUser(db: Kysely<Database>, input: { email?: string; isAdmin?: boolean } = {}) {
+export async function seedUser(db: Db, input: { email?: string; isAdmin?: boolean } = {}): Promise<User> {
   seedCounter += 1;
   return createUser(db, {
     email: input.email ?? `user-${seedCounter}-${randomBytes(4).toString('hex')}@example.com`,
@@ -142,11 +142,14 @@ export async function seedUser(db: Kysely<Database>, input: { email?: string; is
   });
 }
 
-/** Inserts a file and a task for it (status `queued`, stage `upload` unless told otherwise). */
+/**
+ * Inserts a file and a task for it (status `queued`, stage `upload` unless told otherwise). The status
+ * is written as is, without the timestamps a transition would stamp (use `transitionTask` for those).
+ */
 export async function seedTask(
-  db: Kysely<Database>,
+  db: Db,
   input: { userId: string; status?: TaskStatus; stage?: TaskStage; originalName?: string },
-) {
+): Promise<{ file: FileRow; task: Task }> {
   seedCounter += 1;
   const file = await createFile(db, {
     user_id: input.userId,

@@ -13,7 +13,10 @@ export const adminTasksQuery = z.strictObject({
   userId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
-  deleted: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  deleted: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const adminUsersQuery = z.strictObject({
@@ -38,14 +41,21 @@ export const systemOverview = async (deps: ApiDeps) => {
     deadLetter,
     runningExecutions: running,
     tasks,
-    throughput: throughput.map((b) => ({ bucketStart: new Date(b.bucketStart).toISOString(), completed: b.completed, failed: b.failed })),
+    throughput: throughput.map((b) => ({
+      bucketStart: new Date(b.bucketStart).toISOString(),
+      completed: b.completed,
+      failed: b.failed,
+    })),
     last24h: { completed, failed, errorRate: completed + failed === 0 ? 0 : failed / (completed + failed) },
   };
 };
 
 export const listAllTasks = async (deps: ApiDeps, query: z.output<typeof adminTasksQuery>) => {
   const page = await listTasks(deps.db, query);
-  return { items: page.items.map((t) => ({ ...toTaskView(t), userId: t.user_id })), nextCursor: page.nextCursor };
+  return {
+    items: page.items.map((t) => ({ ...toTaskView(t), userId: t.user_id })),
+    nextCursor: page.nextCursor,
+  };
 };
 
 export const listUsers = async (deps: ApiDeps, query: z.output<typeof adminUsersQuery>) => ({

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { deleteConnection, findConnection, saveConnection, setSubscriptions, touchConnection } from '../../../database/repositories/connections.js';
+import {
+  deleteConnection,
+  findConnection,
+  saveConnection,
+  setSubscriptions,
+  touchConnection,
+} from '../../../database/repositories/connections.js';
+import { findOwnedTaskIds } from '../../../database/repositories/tasks.js';
 import { ensureUser } from '../../../database/repositories/users.js';
 import type { ConnectionDeps, CoreDeps } from '../deps.js';
 import { BadRequestError, UnauthorizedError, ValidationError } from '../errors.js';
@@ -13,12 +20,17 @@ export const openConnection = async (
 ): Promise<Identity> => {
   if (!input.token) throw new UnauthorizedError('Missing token: connect with ?token=<JWT>');
   const identity = await deps.verifier.verify(input.token);
-  await ensureUser(deps.db, { id: identity.userId, email: identity.email, isAdmin: identity.groups.includes('admins') });
+  await ensureUser(deps.db, {
+    id: identity.userId,
+    email: identity.email,
+    isAdmin: identity.groups.includes('admins'),
+  });
   await saveConnection(deps.db, { id: input.connectionId, userId: identity.userId });
   return identity;
 };
 
-export const closeConnection = (deps: Pick<CoreDeps, 'db'>, connectionId: string) => deleteConnection(deps.db, connectionId);
+export const closeConnection = (deps: Pick<CoreDeps, 'db'>, connectionId: string) =>
+  deleteConnection(deps.db, connectionId);
 
 export const subscribeRequest = z.strictObject({
   action: z.literal('subscribe'),
@@ -36,21 +48,12 @@ export const subscribe = async (
   const userId = connection.user_id;
   let taskIds: string[] | null = null;
   if (request.taskIds) {
-    const wanted = request.taskIds.filter(isUuid);
-    if (wanted.length !== request.taskIds.length) throw new ValidationError('taskIds must be task ids (UUIDs)');
-    taskIds = wanted.length
-      ? (
-          await deps.db
-            .selectFrom('tasks')
-            .select('id')
-            .where('user_id', '=', userId)
-            .where('id', 'in', wanted)
-            .execute()
-        ).map((r) => r.id)
-      : [];
+    if (!request.taskIds.every(isUuid)) throw new ValidationError('taskIds must be task ids (UUIDs)');
+    taskIds = await findOwnedTaskIds(deps.db, userId, request.taskIds);
   }
   await setSubscriptions(deps.db, { id: connectionId, taskIds });
   return { type: 'subscribed' as const, taskIds };
 };
 
-export const touch = (deps: Pick<CoreDeps, 'db'>, connectionId: string) => touchConnection(deps.db, connectionId);
+export const touch = (deps: Pick<CoreDeps, 'db'>, connectionId: string) =>
+  touchConnection(deps.db, connectionId);

@@ -28,10 +28,13 @@ export interface CreatedUpload {
   upload: PresignedUpload & { method: 'POST' };
 }
 
-const isSupported = (type: string): type is SupportedType => (SUPPORTED_TYPES as readonly string[]).includes(type);
+const isSupported = (type: string): type is SupportedType =>
+  (SUPPORTED_TYPES as readonly string[]).includes(type);
 
 /** Checks one file description; throws the error a client can act on (400, 413 or 415). */
-const checkFile = (file: z.output<typeof createTaskRequest>): { filename: string; contentType: SupportedType } => {
+const checkFile = (
+  file: z.output<typeof createTaskRequest>,
+): { filename: string; contentType: SupportedType } => {
   const filename = validateFilename(file.filename);
   const contentType = file.contentType.toLowerCase().split(';')[0]!.trim();
   if (!isSupported(contentType))
@@ -40,14 +43,23 @@ const checkFile = (file: z.output<typeof createTaskRequest>): { filename: string
     );
   if (file.size < 1) throw new ValidationError('size must be at least 1 byte (the file is empty)');
   if (file.size > LIMITS.maxUploadBytes)
-    throw new PayloadTooLargeError(`The file is ${file.size} bytes; the limit is ${LIMITS.maxUploadBytes} bytes (50 MB)`);
+    throw new PayloadTooLargeError(
+      `The file is ${file.size} bytes; the limit is ${LIMITS.maxUploadBytes} bytes (50 MB)`,
+    );
   return { filename, contentType };
 };
 
 const insertTask = async (
   deps: Pick<CoreDeps, 'db'>,
   identity: Identity,
-  input: { filename: string; contentType: string; size: number; priority: Priority; source: 'api' | 'drop'; key?: string },
+  input: {
+    filename: string;
+    contentType: string;
+    size: number;
+    priority: Priority;
+    source: 'api' | 'drop';
+    key?: string;
+  },
 ) =>
   deps.db.transaction().execute(async (trx) => {
     const key = input.key ?? uploadKey(identity.userId, randomUUID(), input.filename);
@@ -70,7 +82,11 @@ const insertTask = async (
   });
 
 const ensureCaller = (deps: Pick<CoreDeps, 'db'>, identity: Identity) =>
-  ensureUser(deps.db, { id: identity.userId, email: identity.email, isAdmin: identity.groups.includes('admins') });
+  ensureUser(deps.db, {
+    id: identity.userId,
+    email: identity.email,
+    isAdmin: identity.groups.includes('admins'),
+  });
 
 /** `POST /tasks` (JSON): a task awaiting upload and a presigned POST limited to its exact key, type and size. */
 export const createUploadTask = async (
@@ -92,7 +108,8 @@ export const createUploadTasks = async (
     try {
       return { ...checkFile(request), size: request.size, priority: request.priority };
     } catch (error) {
-      if (requests.length > 1 && error instanceof Error) (error as Error & { message: string }).message = `files[${index}]: ${error.message}`;
+      if (requests.length > 1 && error instanceof Error)
+        (error as Error & { message: string }).message = `files[${index}]: ${error.message}`;
       throw error;
     }
   });
@@ -129,7 +146,9 @@ export const createInlineTask = async (
     );
   const contentType = await sniffContentType(input.bytes.subarray(0, 4100));
   if (!contentType)
-    throw new UnsupportedMediaTypeError(`The file is not a PDF, PNG, JPEG, TIFF or WEBP document (checked by its content)`);
+    throw new UnsupportedMediaTypeError(
+      `The file is not a PDF, PNG, JPEG, TIFF or WEBP document (checked by its content)`,
+    );
   await ensureCaller(deps, identity);
   const { key, taskId } = await insertTask(deps, identity, {
     filename,
@@ -151,7 +170,14 @@ export const createDroppedTask = async (
   const { taskId } = await insertTask(
     deps,
     { userId: input.userId, email: '', groups: [] },
-    { filename: input.filename, contentType: 'application/octet-stream', size: input.size, priority: 'normal', source: 'drop', key: input.key },
+    {
+      filename: input.filename,
+      contentType: 'application/octet-stream',
+      size: input.size,
+      priority: 'normal',
+      source: 'drop',
+      key: input.key,
+    },
   );
   return taskId;
 };

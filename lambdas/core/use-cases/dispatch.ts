@@ -1,4 +1,8 @@
-import { findTaskByStorageKey, transitionTask } from '../../../database/repositories/tasks.js';
+import {
+  findTaskByStorageKey,
+  setExecutionArn,
+  transitionTask,
+} from '../../../database/repositories/tasks.js';
 import { findUserById } from '../../../database/repositories/users.js';
 import { updateFile } from '../../../database/repositories/files.js';
 import { logger } from '../../shared/logger.js';
@@ -15,7 +19,12 @@ export type DispatchOutcome =
   | { outcome: 'duplicate'; taskId: string }
   | { outcome: 'ignored'; reason: string };
 
-const fail = async (deps: DispatchDeps, taskId: string, code: TaskErrorCode, message: string): Promise<DispatchOutcome> => {
+const fail = async (
+  deps: DispatchDeps,
+  taskId: string,
+  code: TaskErrorCode,
+  message: string,
+): Promise<DispatchOutcome> => {
   const failed = await transitionTask(deps.db, {
     taskId,
     from: ['awaiting_upload', 'queued'],
@@ -49,7 +58,12 @@ export const dispatchObjectCreated = async (
       logger.warn('Ignoring dropped file of an unknown user', { key: object.key, userId: owner.userId });
       return { outcome: 'ignored', reason: 'unknown user' };
     }
-    await createDroppedTask(deps, { userId: owner.userId, key: object.key, filename: owner.filename, size: object.size });
+    await createDroppedTask(deps, {
+      userId: owner.userId,
+      key: object.key,
+      filename: owner.filename,
+      size: object.size,
+    });
     task = await findTaskByStorageKey(deps.db, object.key);
     if (!task) throw new Error(`Task for ${object.key} vanished after creation`);
   }
@@ -66,7 +80,12 @@ export const dispatchObjectCreated = async (
       return fail(deps, task.id, 'FILE_TOO_LARGE', `The file is ${head.size} bytes; the limit is 50 MB`);
     const detected = await sniffContentType(await deps.objects.readRange(object.key, 0, 4099));
     if (!detected)
-      return fail(deps, task.id, 'UNSUPPORTED_TYPE', 'The file is not a PDF, PNG, JPEG, TIFF or WEBP document');
+      return fail(
+        deps,
+        task.id,
+        'UNSUPPORTED_TYPE',
+        'The file is not a PDF, PNG, JPEG, TIFF or WEBP document',
+      );
     await updateFile(deps.db, task.file_id, { size_bytes: head.size, detected_content_type: detected });
     const queued = await transitionTask(deps.db, {
       taskId: task.id,
@@ -90,6 +109,6 @@ export const dispatchObjectCreated = async (
     key: object.key,
     attempt: Math.max(task.attempts, 1),
   });
-  if (started) await deps.db.updateTable('tasks').set({ execution_arn: executionArn }).where('id', '=', task.id).execute();
+  if (started) await setExecutionArn(deps.db, task.id, executionArn);
   return started ? { outcome: 'started', taskId: task.id } : { outcome: 'duplicate', taskId: task.id };
 };

@@ -1,5 +1,11 @@
 import { findResult } from '../../../database/repositories/results.js';
-import { findTaskById, restoreTask, softDeleteTask, transitionTask } from '../../../database/repositories/tasks.js';
+import {
+  findTaskById,
+  restoreTask,
+  setExecutionArn,
+  softDeleteTask,
+  transitionTask,
+} from '../../../database/repositories/tasks.js';
 import type { TaskWithFile } from '../../../database/repositories/tasks.js';
 import type { ApiDeps, CoreDeps } from '../deps.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -26,7 +32,11 @@ const tagObjects = async (deps: CoreDeps, keys: string[], deleted: boolean) => {
   }
 };
 
-export const deleteOwnTask = async (deps: CoreDeps, identity: Identity, taskId: string): Promise<TaskView> => {
+export const deleteOwnTask = async (
+  deps: CoreDeps,
+  identity: Identity,
+  taskId: string,
+): Promise<TaskView> => {
   const existing = await requireOwnTask(deps, identity, taskId, { includeDeleted: true });
   if (existing.deleted_at) throw new ConflictError(`Task ${taskId} is already deleted`);
   const deleted = await softDeleteTask(deps.db, { taskId, userId: identity.userId });
@@ -37,12 +47,19 @@ export const deleteOwnTask = async (deps: CoreDeps, identity: Identity, taskId: 
   return toTaskView(view!);
 };
 
-export const restoreOwnTask = async (deps: CoreDeps, identity: Identity, taskId: string): Promise<TaskView> => {
+export const restoreOwnTask = async (
+  deps: CoreDeps,
+  identity: Identity,
+  taskId: string,
+): Promise<TaskView> => {
   const existing = await requireOwnTask(deps, identity, taskId, { includeDeleted: true });
   if (!existing.deleted_at) throw new ConflictError(`Task ${taskId} is not deleted`);
   const since = new Date(deps.now().getTime() - LIMITS.restoreWindowDays * 86_400_000);
   const restored = await restoreTask(deps.db, { taskId, userId: identity.userId, deletedSince: since });
-  if (!restored) throw new ConflictError(`Task ${taskId} was deleted more than ${LIMITS.restoreWindowDays} days ago and cannot be restored`);
+  if (!restored)
+    throw new ConflictError(
+      `Task ${taskId} was deleted more than ${LIMITS.restoreWindowDays} days ago and cannot be restored`,
+    );
   await tagObjects(deps, await objectKeysOf(deps, existing), false);
   const view = await findTaskById(deps.db, taskId);
   await notifyTaskUpdate(deps, view!, { message: 'Restored' });
@@ -51,7 +68,8 @@ export const restoreOwnTask = async (deps: CoreDeps, identity: Identity, taskId:
 
 /** Re-queues a failed task under a new execution name (`{taskId}-{attempt}`). */
 export const retryTask = async (deps: ApiDeps, task: TaskWithFile): Promise<TaskView> => {
-  if (task.status !== 'failed') throw new ConflictError(`Only failed tasks can be retried (status: ${task.status})`);
+  if (task.status !== 'failed')
+    throw new ConflictError(`Only failed tasks can be retried (status: ${task.status})`);
   if (task.deleted_at) throw new ConflictError('Restore the task before retrying it');
   const queued = await transitionTask(deps.db, {
     taskId: task.id,
@@ -69,7 +87,7 @@ export const retryTask = async (deps: ApiDeps, task: TaskWithFile): Promise<Task
     key: task.storage_key,
     attempt: queued.attempts,
   });
-  await deps.db.updateTable('tasks').set({ execution_arn: executionArn }).where('id', '=', task.id).execute();
+  await setExecutionArn(deps.db, task.id, executionArn);
   await notifyTaskUpdate(deps, queued, { message: 'Queued for retry' });
   const view = await findTaskById(deps.db, task.id);
   if (!view) throw new NotFoundError(`Task ${task.id} not found`);

@@ -1,4 +1,8 @@
-import { deleteConnection, listConnectionsForUser } from '../../../database/repositories/connections.js';
+import {
+  deleteConnection,
+  listConnectionsForTask,
+  listConnectionsForUser,
+} from '../../../database/repositories/connections.js';
 import type { TaskWithFile } from '../../../database/repositories/tasks.js';
 import type { Result, Task } from '../../../database/schema.js';
 import { logger } from '../../shared/logger.js';
@@ -30,19 +34,19 @@ export const pushToUser = async (
 ): Promise<number> => {
   let delivered = 0;
   try {
-    const connections = await listConnectionsForUser(deps.db, userId);
+    const connections = taskId
+      ? await listConnectionsForTask(deps.db, { userId, taskId })
+      : await listConnectionsForUser(deps.db, userId);
     await Promise.all(
-      connections
-        .filter((c) => !taskId || c.task_ids === null || c.task_ids.includes(taskId))
-        .map(async (c) => {
-          try {
-            const alive = await deps.connections.post(c.id, message);
-            if (alive) delivered += 1;
-            else await deleteConnection(deps.db, c.id);
-          } catch (error) {
-            logger.warn('Could not push to connection', { connectionId: c.id, error: error as Error });
-          }
-        }),
+      connections.map(async (c) => {
+        try {
+          const alive = await deps.connections.post(c.id, message);
+          if (alive) delivered += 1;
+          else await deleteConnection(deps.db, c.id);
+        } catch (error) {
+          logger.warn('Could not push to connection', { connectionId: c.id, error: error as Error });
+        }
+      }),
     );
   } catch (error) {
     logger.warn('Could not list connections', { userId, error: error as Error });

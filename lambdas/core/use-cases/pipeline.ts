@@ -42,18 +42,31 @@ export const downloadStep = async (deps: PipelineDeps, rawInput: unknown): Promi
   const task = await findTaskById(deps.db, input.taskId);
   if (!task) throw new NotFoundError(`Task ${input.taskId} not found`);
   const prefix = resultPrefix(task.user_id, task.id, new Date(task.created_at));
-  const skip: DownloadOutput = { ...input, mode: 'skip', documentKey: input.key, contentType: '', pages: 0, resultPrefix: prefix };
+  const skip: DownloadOutput = {
+    ...input,
+    mode: 'skip',
+    documentKey: input.key,
+    contentType: '',
+    pages: 0,
+    resultPrefix: prefix,
+  };
   // A re-run of an execution whose task already finished (e.g. after a crash) must not redo work.
   if (task.status === 'completed' || task.status === 'failed') return skip;
 
   const processing =
-    (await transitionTask(deps.db, { taskId: task.id, from: ['queued'], to: 'processing', stage: 'download', progress: 5 })) ??
-    (await updateTaskProgress(deps.db, { taskId: task.id, stage: 'download', progress: 5 }));
+    (await transitionTask(deps.db, {
+      taskId: task.id,
+      from: ['queued'],
+      to: 'processing',
+      stage: 'download',
+      progress: 5,
+    })) ?? (await updateTaskProgress(deps.db, { taskId: task.id, stage: 'download', progress: 5 }));
   if (processing) await notifyTaskUpdate(deps, processing, { message: 'Checking the document' });
 
   const head = await deps.objects.head(input.key);
   if (!head) throw new DocumentRejectedError('CORRUPT_DOCUMENT', 'The uploaded file no longer exists');
-  if (head.size > LIMITS.maxUploadBytes) throw new DocumentRejectedError('FILE_TOO_LARGE', 'The file is larger than 50 MB');
+  if (head.size > LIMITS.maxUploadBytes)
+    throw new DocumentRejectedError('FILE_TOO_LARGE', 'The file is larger than 50 MB');
   const bytes = await deps.objects.read(input.key);
   const inspection = await inspectDocument(bytes, task.declared_content_type);
   await updateFile(deps.db, task.file_id, {
@@ -71,17 +84,34 @@ export const downloadStep = async (deps: PipelineDeps, rawInput: unknown): Promi
     await deps.objects.write(documentKey, converted.bytes, contentType);
   }
   const progressed = await updateTaskProgress(deps.db, { taskId: task.id, stage: 'recognize', progress: 20 });
-  if (progressed) await notifyTaskUpdate(deps, progressed, { message: `Recognizing text (${inspection.pages} page${inspection.pages === 1 ? '' : 's'})` });
-  return { ...input, mode: inspection.mode, documentKey, contentType, pages: inspection.pages, resultPrefix: prefix };
+  if (progressed)
+    await notifyTaskUpdate(deps, progressed, {
+      message: `Recognizing text (${inspection.pages} page${inspection.pages === 1 ? '' : 's'})`,
+    });
+  return {
+    ...input,
+    mode: inspection.mode,
+    documentKey,
+    contentType,
+    pages: inspection.pages,
+    resultPrefix: prefix,
+  };
 };
 
 /** Step 2 (sync): text detection; the blocks go to the results prefix, the state carries only the key. */
 export const recognizeStep = async (deps: PipelineDeps, rawInput: unknown): Promise<RecognizeOutput> => {
   const input = downloadOutput.parse(rawInput);
-  const detected = await deps.detector.detectDocumentText({ key: input.documentKey, contentType: input.contentType });
+  const detected = await deps.detector.detectDocumentText({
+    key: input.documentKey,
+    contentType: input.contentType,
+  });
   const blocksKey = resultKeys(input.resultPrefix).blocks;
   await deps.objects.write(blocksKey, JSON.stringify(detected), 'application/json');
-  const progressed = await updateTaskProgress(deps.db, { taskId: input.taskId, stage: 'write', progress: 80 });
+  const progressed = await updateTaskProgress(deps.db, {
+    taskId: input.taskId,
+    stage: 'write',
+    progress: 80,
+  });
   if (progressed) await notifyTaskUpdate(deps, progressed, { message: 'Writing the result' });
   return { ...input, blocksKey };
 };
@@ -93,7 +123,9 @@ export const writeResultStep = async (deps: PipelineDeps, rawInput: unknown) => 
   if (!task) throw new NotFoundError(`Task ${input.taskId} not found`);
   if (task.status === 'completed') return { taskId: task.id, status: task.status };
 
-  const detected = JSON.parse(Buffer.from(await deps.objects.read(input.blocksKey)).toString('utf8')) as DetectedText;
+  const detected = JSON.parse(
+    Buffer.from(await deps.objects.read(input.blocksKey)).toString('utf8'),
+  ) as DetectedText;
   const rendered = renderResult(detected);
   const keys = resultKeys(input.resultPrefix);
   await Promise.all([
@@ -137,6 +169,8 @@ const TEXTRACT_CODES: Record<string, TaskErrorCode> = {
   ThrottlingException: 'OCR_THROTTLED',
   LimitExceededException: 'OCR_THROTTLED',
   'States.Timeout': 'TIMEOUT',
+  'Sandbox.Timedout': 'TIMEOUT',
+  TimeoutError: 'TIMEOUT',
   'States.TaskFailed': 'OCR_FAILED',
 };
 
@@ -154,7 +188,10 @@ const MESSAGES: Partial<Record<TaskErrorCode, string>> = {
  * Turns a Step Functions `{ Error, Cause }` into a stable error code and a message for the user.
  * On AWS, Lambda puts `{"errorType","errorMessage"}` JSON in Cause; the local runner puts the message.
  */
-export const classifyFailure = (error: { Error?: string; Cause?: unknown }): { code: TaskErrorCode; message: string } => {
+export const classifyFailure = (error: {
+  Error?: string;
+  Cause?: unknown;
+}): { code: TaskErrorCode; message: string } => {
   let cause = typeof error.Cause === 'string' ? error.Cause : '';
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: string };
@@ -173,7 +210,9 @@ export const classifyFailure = (error: { Error?: string; Cause?: unknown }): { c
 
 /** Catch target: records the failure on the task (once) and tells the owner. */
 export const markFailedStep = async (deps: PipelineDeps, rawInput: unknown) => {
-  const input = pipelineInput.extend({ error: z.object({ Error: z.string().optional(), Cause: z.unknown().optional() }) }).parse(rawInput);
+  const input = pipelineInput
+    .extend({ error: z.object({ Error: z.string().optional(), Cause: z.unknown().optional() }) })
+    .parse(rawInput);
   const { code, message } = classifyFailure(input.error);
   logger.warn('Task failed', { taskId: input.taskId, code, error: input.error });
   const failed = await transitionTask(deps.db, {

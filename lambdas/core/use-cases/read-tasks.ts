@@ -13,7 +13,10 @@ export const listTasksQuery = z.strictObject({
   q: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
-  deleted: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  deleted: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const resultQuery = z.strictObject({ format: z.enum(RESULT_FORMATS).default('txt') });
@@ -25,7 +28,11 @@ export const requireOwnTask = async (
   taskId: string,
   options: { includeDeleted?: boolean } = {},
 ) => {
-  const task = await findTaskForUser(deps.db, { taskId, userId: identity.userId, includeDeleted: options.includeDeleted ?? false });
+  const task = await findTaskForUser(deps.db, {
+    taskId,
+    userId: identity.userId,
+    includeDeleted: options.includeDeleted ?? false,
+  });
   if (!task) throw new NotFoundError(`Task ${taskId} not found`);
   return task;
 };
@@ -42,7 +49,11 @@ export const listOwnTasks = async (
   return { items: page.items.map((t) => toTaskView(t)), nextCursor: page.nextCursor, stats };
 };
 
-export const getOwnTask = async (deps: Pick<CoreDeps, 'db'>, identity: Identity, taskId: string): Promise<TaskView> => {
+export const getOwnTask = async (
+  deps: Pick<CoreDeps, 'db'>,
+  identity: Identity,
+  taskId: string,
+): Promise<TaskView> => {
   const task = await requireOwnTask(deps, identity, taskId, { includeDeleted: true });
   const result = task.status === 'completed' ? await findResult(deps.db, task.id) : undefined;
   return toTaskView(task, result);
@@ -51,7 +62,14 @@ export const getOwnTask = async (deps: Pick<CoreDeps, 'db'>, identity: Identity,
 export const getOwnTaskStatus = async (deps: Pick<CoreDeps, 'db'>, identity: Identity, taskId: string) => {
   const task = await requireOwnTask(deps, identity, taskId, { includeDeleted: true });
   const view = toTaskView(task);
-  return { id: view.id, status: view.status, stage: view.stage, progress: view.progress, error: view.error, updatedAt: view.updatedAt };
+  return {
+    id: view.id,
+    status: view.status,
+    stage: view.stage,
+    progress: view.progress,
+    error: view.error,
+    updatedAt: view.updatedAt,
+  };
 };
 
 const CONTENT_TYPES: Record<ResultFormat, string> = {
@@ -95,6 +113,7 @@ export const getOriginalLink = async (deps: CoreDeps, identity: Identity, taskId
   return { url, expiresIn: LIMITS.presignSeconds };
 };
 
-export const getOwnStats = (deps: Pick<CoreDeps, 'db'>, identity: Identity) => taskStats(deps.db, { userId: identity.userId });
+export const getOwnStats = (deps: Pick<CoreDeps, 'db'>, identity: Identity) =>
+  taskStats(deps.db, { userId: identity.userId });
 
 export { resultKeys };

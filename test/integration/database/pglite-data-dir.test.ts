@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../../database/connect.js';
@@ -59,6 +59,21 @@ describe('Function: createDatabase (PGlite data directory)', () => {
     expect(lockAfterClose).toBe(false);
     expect(applied).toEqual([]);
     expect(user).toMatchObject({ email: 'persist@example.com', password_hash: 'hash' });
+  });
+  it('takes over a lock left behind by a process that was killed', async () => {
+    // Prepare: the lock directory and owner record a `kill -9` leaves, naming a pid that is gone.
+    await mkdir(join(dataDir, 'pgdata.lock'), { recursive: true });
+    await writeFile(
+      join(dataDir, 'pgdata.owner.json'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname() }),
+    );
+
+    // Act
+    const handle = await open();
+
+    // Assess
+    expect(handle.kind).toBe('pglite');
+    await expect(createDatabase({ dataDir })).rejects.toThrow(/Another untxt process/);
   });
 });
 

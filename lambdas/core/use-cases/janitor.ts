@@ -1,0 +1,181 @@
+/**
+ * Periodic clean-up (a schedule on AWS, a timer in the local host): re-drives tasks that stalled,
+ * purges soft-deleted tasks past the restore window, and forgets connections API Gateway has closed.
+ */
+import { sql } from 'kysely';
+import { findTasksInStatus, transitionTask } from '../../../database/repositories/tasks.js';
+import { logger } from '../../shared/logger.js';
+import type { DispatchDeps } from '../deps.js';
+import { LIMITS } from '../task.js';
+import { notifyTaskUpdate } from './notify.js';
+
+export interface JanitorSettings {
+  /**
+   * A task `queued` or `processing` whose row has not changed for this long is stuck. Must exceed the
+   * longest a healthy run can go without a progress update: the `RecognizeAsync` wait is up to an hour.
+   * @default 90 minutes
+   */
+  stuckAfterMs: number;
+  /** Attempts (including the first) after which a stuck task fails with `TIMEOUT`. @default 3 */
+  maxAttempts: number;
+  /** Soft-deleted tasks older than this are deleted for good. @default 30 days (the restore window) */
+  restoreWindowMs: number;
+  /** API Gateway closes every WebSocket after 2 hours; older rows are leftovers of a lost `$disconnect`. @default 2 hours */
+  connectionMaxAgeMs: number;
+  /** Most rows each part handles per run, so one run stays short; the next run continues. @default 500 */
+  batchSize: number;
+}
+
+export const DEFAULT_JANITOR_SETTINGS: JanitorSettings = {
+  stuckAfterMs: 90 * 60_000,
+  maxAttempts: 3,
+  restoreWindowMs: LIMITS.restoreWindowDays * 86_400_000,
+  connectionMaxAgeMs: 2 * 3_600_000,
+  batchSize: 500,
+};
+
+/** What one run did. */
+export interface JanitorReport {
+  /** Stuck tasks restarted with their next attempt. */
+  redriven: number;
+  /** Stuck tasks out of attempts, failed with `TIMEOUT`. */
+  timedOut: number;
+  /** Soft-deleted tasks removed (with their file, result, events and text jobs). */
+  purged: number;
+  connectionsDeleted: number;
+}
+
+const TIMEOUT_MESSAGE = 'Processing stalled and was given up after several attempts; retry the task';
+
+/**
+ * Runs every clean-up once. A failure to re-drive one task is logged and does not stop the others.
+ *
+ * @param deps - Database, workflow (to restart executions) and the connection gateway (to notify).
+ * @param overrides - Settings that differ from {@link DEFAULT_JANITOR_SETTINGS}.
+ * @returns The counts of what was done.
+ */
+export const runJanitor = async (
+  deps: DispatchDeps,
+  overrides: Partial<JanitorSettings> = {},
+): Promise<JanitorReport> => {
+  const settings = { ...DEFAULT_JANITOR_SETTINGS, ...overrides };
+  const now = deps.now().getTime();
+  const report: JanitorReport = { redriven: 0, timedOut: 0, purged: 0, connectionsDeleted: 0 };
+
+  const stuck = await findTasksInStatus(deps.db, {
+    statuses: ['queued', 'processing'],
+    updatedBefore: new Date(now - settings.stuckAfterMs),
+    limit: settings.batchSize,
+  });
+  for (const task of stuck) {
+    try {
+      const outcome = await redrive(deps, task, settings.maxAttempts);
+      if (outcome === 'redriven') report.redriven += 1;
+      if (outcome === 'timedOut') report.timedOut += 1;
+    } catch (error) {
+      logger.error('Could not re-drive a stuck task', { taskId: task.id, error: error as Error });
+    }
+  }
+
+  report.purged = await purgeDeletedTasks(deps, new Date(now - settings.restoreWindowMs), settings.batchSize);
+
+  // `connected_at`, not `last_seen_at`: past two hours the connection cannot exist any more, whatever
+  // it did; an idle one is API Gateway's to close (10 minutes) and reaches `$disconnect` then.
+  const connections = await deps.db
+    .deleteFrom('connections')
+    .where('connected_at', '<', new Date(now - settings.connectionMaxAgeMs))
+    .executeTakeFirst();
+  report.connectionsDeleted = Number(connections.numDeletedRows);
+
+  logger.info('Janitor run finished', { ...report });
+  return report;
+};
+
+type StuckTask = Awaited<ReturnType<typeof findTasksInStatus>>[number];
+
+const redrive = async (
+  deps: DispatchDeps,
+  task: StuckTask,
+  maxAttempts: number,
+): Promise<'redriven' | 'timedOut' | 'skipped'> => {
+  // Conditional on the status just read: a task that moved on meanwhile is left alone.
+  const from = [task.status as 'queued' | 'processing'];
+  if (task.attempts >= maxAttempts) {
+    const failed = await transitionTask(deps.db, {
+      taskId: task.id,
+      from,
+      to: 'failed',
+      errorCode: 'TIMEOUT',
+      errorMessage: TIMEOUT_MESSAGE,
+      message: TIMEOUT_MESSAGE,
+    });
+    if (!failed) return 'skipped';
+    await notifyTaskUpdate(deps, failed);
+    return 'timedOut';
+  }
+  const queued = await transitionTask(deps.db, {
+    taskId: task.id,
+    from,
+    to: 'queued',
+    stage: 'download',
+    progress: 0,
+    incrementAttempts: true,
+    message: 'Restarted after stalling',
+  });
+  if (!queued) return 'skipped';
+  // A new attempt is a new execution name (`{taskId}-{attempt}`): the stalled one cannot block it.
+  const { executionArn } = await deps.workflow.start({
+    taskId: task.id,
+    userId: task.user_id,
+    key: task.storage_key,
+    attempt: queued.attempts,
+  });
+  await deps.db.updateTable('tasks').set({ execution_arn: executionArn }).where('id', '=', task.id).execute();
+  await notifyTaskUpdate(deps, queued, { message: 'Restarted after stalling' });
+  return 'redriven';
+};
+
+/**
+ * Deletes soft-deleted tasks older than `deletedBefore` (their results, events and text jobs
+ * cascade), then their file rows. The objects are left to the bucket lifecycle, which expires
+ * objects tagged `deleted=true` after the same 30 days.
+ */
+const purgeDeletedTasks = async (deps: DispatchDeps, deletedBefore: Date, limit: number): Promise<number> => {
+  const expired = await deps.db
+    .selectFrom('tasks')
+    .select(['id', 'file_id'])
+    .where('deleted_at', 'is not', null)
+    .where('deleted_at', '<', deletedBefore)
+    .orderBy('deleted_at')
+    .limit(limit)
+    .execute();
+  if (expired.length === 0) return 0;
+  const result = await deps.db
+    .deleteFrom('tasks')
+    .where(
+      'id',
+      'in',
+      expired.map((task) => task.id),
+    )
+    .where('deleted_at', '<', deletedBefore)
+    .executeTakeFirst();
+  // Files of the purged tasks, unless another task still points at one.
+  await deps.db
+    .deleteFrom('files')
+    .where(
+      'id',
+      'in',
+      expired.map((task) => task.file_id),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('tasks')
+            .select(sql`1`.as('one'))
+            .whereRef('tasks.file_id', '=', 'files.id'),
+        ),
+      ),
+    )
+    .execute();
+  return Number(result.numDeletedRows);
+};

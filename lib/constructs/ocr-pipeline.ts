@@ -1,0 +1,105 @@
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { DEFINITION_PATH, FUNCTION_SUBSTITUTIONS } from '../../local/stepfunctions/definition.js';
+
+/** The function behind each `${…FunctionArn}` placeholder of the shared definition. */
+export type WorkflowFunctions = Record<keyof typeof FUNCTION_SUBSTITUTIONS, IFunction>;
+
+/** Props of {@link OcrPipeline}. */
+export interface OcrPipelineProps {
+  readonly name: string;
+  readonly logRetention: RetentionDays;
+  readonly encryptionKey: IKey;
+}
+
+/** Textract API actions that have no resource-level permissions (`Resource: "*"` is required). */
+export const TEXTRACT_ACTIONS = {
+  detect: 'textract:DetectDocumentText',
+  start: 'textract:StartDocumentTextDetection',
+  get: 'textract:GetDocumentTextDetection',
+} as const;
+
+/**
+ * The OCR workflow: the state machine from `lib/workflow/ocr-workflow.asl.json` (the file the local
+ * host runs, with the function ARNs substituted), Standard type, X-Ray and logging ALL; plus the SNS
+ * topic Textract announces finished async jobs to, and the role Textract assumes to publish there.
+ * The state machine is created in two steps ({@link bindFunctions}) because the Textract role and
+ * topic must exist before the functions that use them.
+ */
+export class OcrPipeline extends Construct {
+  readonly textractTopic: Topic;
+  readonly textractRole: Role;
+  private machine?: StateMachine;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: OcrPipelineProps,
+  ) {
+    super(scope, id);
+    this.textractTopic = new Topic(this, 'TextractCompletions', {
+      displayName: 'untxt Textract job completions',
+      masterKey: props.encryptionKey,
+      enforceSSL: true,
+    });
+    this.textractRole = new Role(this, 'TextractPublisher', {
+      description: 'Assumed by Textract to announce finished text-detection jobs',
+      assumedBy: new ServicePrincipal('textract.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    });
+    this.textractTopic.grantPublish(this.textractRole);
+  }
+
+  /** The state machine; throws before {@link bindFunctions}. */
+  get stateMachine(): StateMachine {
+    if (!this.machine) throw new Error('OcrPipeline.bindFunctions() has not been called');
+    return this.machine;
+  }
+
+  /** Creates the state machine over the shared definition, invoking exactly these functions. */
+  bindFunctions(functions: WorkflowFunctions): StateMachine {
+    const logs = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `/aws/vendedlogs/states/${this.props.name}`,
+      retention: this.props.logRetention,
+      encryptionKey: this.props.encryptionKey,
+    });
+    this.machine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: this.props.name,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(DEFINITION_PATH),
+      definitionSubstitutions: Object.fromEntries(
+        Object.entries(functions).map(([placeholder, fn]) => [placeholder, fn.functionArn]),
+      ),
+      tracingEnabled: true,
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: true },
+      timeout: Duration.hours(2),
+    });
+    for (const fn of Object.values(functions)) fn.grantInvoke(this.machine);
+    return this.machine;
+  }
+
+  /** `states:SendTaskSuccess`/`SendTaskFailure` for the async callback. */
+  grantTaskResponse(grantee: { addToRolePolicy(statement: PolicyStatement): void }): void {
+    grantee.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [this.stateMachine.stateMachineArn],
+      }),
+    );
+  }
+
+  /** Acknowledges the findings that come with the state machine's generated role. */
+  acknowledge(): void {
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'HIPAA.Security-IAMNoInlinePolicy',
+      reason: 'CDK scopes the state machine’s inline policy to the five workflow functions, its log delivery and X-Ray.',
+    });
+  }
+}

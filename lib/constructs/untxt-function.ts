@@ -1,0 +1,139 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, type ILayerVersion, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENTRY_FILES, type FunctionEnvironment, type FunctionName } from '../../lambdas/entry/env.js';
+import { FUNCTION_SETTINGS } from '../config/function-settings.js';
+
+/** The repository root: entries, the lock file and `tsconfig.json` are resolved against it. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The Lambda runtime every function uses (the handlers are tested on Node 20 and 22). */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
+
+/** Where a function runs in the VPC. */
+export interface FunctionNetwork {
+  readonly vpc: IVpc;
+  readonly subnets: SubnetSelection;
+  readonly securityGroups: ISecurityGroup[];
+}
+
+/** Props of {@link UntxtFunction}. */
+export interface UntxtFunctionProps<N extends FunctionName> {
+  /** The function, by its name in `lambdas/entry/env.ts`; picks the entry file, memory and timeout. */
+  readonly name: N;
+  /** Typed from the function's zod schema: a missing variable fails `tsc`. */
+  readonly environment: FunctionEnvironment<N>;
+  readonly network: FunctionNetwork;
+  /** Retention of the function's own log group. */
+  readonly logRetention: RetentionDays;
+  /** Customer-managed key for the log group and the environment variables. */
+  readonly encryptionKey: IKey;
+  /** Where failed asynchronous invocations land (shared by the stack's functions). */
+  readonly deadLetterQueue: IQueue;
+  /**
+   * Instruction set. Every function runs on Graviton except where a native dependency has no arm64
+   * build available to the bundler.
+   * @default Architecture.ARM_64
+   */
+  readonly architecture?: Architecture;
+  /** Packages left out of the bundle (provided by `layers`). @default - none, everything is bundled */
+  readonly externalModules?: string[];
+  /** @default - none */
+  readonly layers?: ILayerVersion[];
+  /** @default - unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** Prefix of the Powertools service name, e.g. `untxt-dev`. @default 'untxt' */
+  readonly servicePrefix?: string;
+}
+
+/**
+ * One untxt Lambda function: `NodejsFunction` bundled by esbuild as minified ESM with source maps,
+ * arm64, `nodejs22.x`, X-Ray tracing, JSON logs to its own encrypted log group with retention,
+ * Powertools settings, in the VPC, with a dead-letter queue. The entry file, memory and timeout come
+ * from `lambdas/entry/env.ts` and `lib/config/function-settings.ts`; only the environment differs.
+ */
+export class UntxtFunction<N extends FunctionName = FunctionName> extends NodejsFunction {
+  /** The function's name in `lambdas/entry/env.ts`. */
+  readonly untxtName: N;
+
+  constructor(scope: Construct, id: string, props: UntxtFunctionProps<N>) {
+    const settings = FUNCTION_SETTINGS[props.name];
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+    });
+    const serviceName = `${props.servicePrefix ?? 'untxt'}-${props.name}`;
+    super(scope, id, {
+      entry: join(PROJECT_ROOT, ENTRY_FILES[props.name]),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      description: settings.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: props.architecture ?? Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      environmentEncryption: props.encryptionKey,
+      deadLetterQueue: props.deadLetterQueue,
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.subnets,
+      securityGroups: props.network.securityGroups,
+      ...(props.layers && { layers: props.layers }),
+      ...(props.reservedConcurrentExecutions !== undefined && {
+        reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      }),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.environment as Record<string, string>),
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.EXTERNAL,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // ESM bundles of CommonJS dependencies (pg, …) still call require(): give them one.
+        banner: "import { createRequire as __untxtCreateRequire } from 'node:module'; const require = __untxtCreateRequire(import.meta.url);",
+        // Bundle the SDK too: the versions the handlers were tested with, not the runtime's.
+        externalModules: props.externalModules ?? [],
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+      },
+    });
+    this.untxtName = props.name;
+
+    const why = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
+    why(
+      'AwsSolutions-L1',
+      'nodejs22.x is deliberate: the handlers are built and tested for Node 22 (the newest runtime the local toolchain runs); moving to 24 is a tested upgrade, not a default.',
+    );
+    why('Serverless-LambdaLatestVersion', 'nodejs22.x is deliberate, see AwsSolutions-L1.');
+    for (const policy of ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole']) {
+      why(
+        `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+        'The AWS-maintained minimal policies for writing logs and attaching VPC network interfaces; everything else is granted per resource.',
+      );
+    }
+    why(
+      'HIPAA.Security-IAMNoInlinePolicy',
+      'The inline policy is generated by CDK grant methods scoped to the exact resources the function uses; it lives and dies with the role.',
+    );
+    why(
+      'HIPAA.Security-LambdaConcurrency',
+      'Concurrency is bounded where it matters (SQS event source maxConcurrency, API throttling, Step Functions); reserving per function would starve the account pool on new accounts (minimum 100 unreserved).',
+    );
+  }
+}

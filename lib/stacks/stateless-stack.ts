@@ -1,0 +1,405 @@
+import { createHash } from 'node:crypto';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssetHashType, CustomResource, DockerImage, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Code, LayerVersion } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import type { Construct } from 'constructs';
+import type { FunctionEnvironment, FunctionName } from '../../lambdas/entry/env.js';
+import type { StageConfig } from '../config/stage-config.js';
+import { DocumentsApi } from '../constructs/documents-api.js';
+import { OcrPipeline, TEXTRACT_ACTIONS } from '../constructs/ocr-pipeline.js';
+import { RealtimeApi } from '../constructs/realtime-api.js';
+import { type FunctionNetwork, PROJECT_ROOT, UntxtFunction, type UntxtFunctionProps } from '../constructs/untxt-function.js';
+import { allowWildcards } from '../nag-wildcards.js';
+import { DATABASE_NAME, DATABASE_USER, type StatefulStack } from './stateful-stack.js';
+
+/** Props of {@link StatelessStack}. */
+export interface StatelessStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly stateful: StatefulStack;
+}
+
+/** Object-key prefixes of the documents bucket, as IAM resource patterns. */
+const UPLOADS = 'uploads/*';
+const RESULTS = 'results/*';
+
+/**
+ * The code: every Lambda function (least-privilege grants, one by one), the state machine over the
+ * shared definition, the intake-queue consumer, the REST and WebSocket APIs, the deploy-time
+ * migrations, the janitor schedule, and the dashboard and alarms.
+ */
+export class StatelessStack extends Stack {
+  readonly functions: { [N in FunctionName]: UntxtFunction<N> };
+  readonly pipeline: OcrPipeline;
+  readonly documentsApi: DocumentsApi;
+  readonly realtime: RealtimeApi;
+  readonly alarmTopic: Topic;
+  /** Failed asynchronous invocations of any function (SNS callback, schedule, custom resource). */
+  readonly failedInvocations: Queue;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const key = stateful.key;
+    const bucket = stateful.documents.bucket;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    this.failedInvocations = new Queue(this, 'FailedInvocations', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failedInvocations).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the functions’ dead-letter queue.' },
+      { id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is itself the functions’ dead-letter queue.' },
+    );
+
+    this.realtime = new RealtimeApi(this, 'Realtime', {
+      name: `${config.prefix}-ws`,
+      logRetention,
+      encryptionKey: key,
+      rateLimit: config.apiRateLimit,
+      burstLimit: config.apiBurstLimit,
+    });
+    this.pipeline = new OcrPipeline(this, 'Pipeline', { name: `${config.prefix}-ocr`, logRetention, encryptionKey: key });
+
+    const network: FunctionNetwork = {
+      vpc: stateful.vpc,
+      subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [stateful.functionSecurityGroup],
+    };
+    const database = {
+      DB_PROXY_ENDPOINT: stateful.proxy.endpoint,
+      DB_PORT: '5432',
+      DB_NAME: DATABASE_NAME,
+      DB_USER: DATABASE_USER,
+    };
+    const documents = { DOCUMENTS_BUCKET: bucket.bucketName, KMS_KEY_ID: key.keyArn };
+    const realtime = { WEBSOCKET_MANAGEMENT_ENDPOINT: this.realtime.managementEndpoint };
+    const pipelineEnv = { ...database, ...documents, ...realtime };
+
+    const make = <N extends FunctionName>(
+      name: N,
+      environment: FunctionEnvironment<N>,
+      extra: Partial<UntxtFunctionProps<N>> = {},
+    ): UntxtFunction<N> => {
+      const fn = new UntxtFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
+        name,
+        environment,
+        network,
+        logRetention,
+        encryptionKey: key,
+        deadLetterQueue: this.failedInvocations,
+        servicePrefix: config.prefix,
+        ...extra,
+      });
+      stateful.proxy.grantConnect(fn, DATABASE_USER);
+      this.failedInvocations.grantSendMessages(fn);
+      return fn;
+    };
+
+    // sharp ships native binaries; the offline mirror has the linux-x64 build only, so the one
+    // function that converts images runs on x86_64 with sharp in a layer (see docs/aws.md).
+    const sharpLayer = new LayerVersion(this, 'SharpLayer', {
+      description: 'sharp + libvips for linux-x64 (copied from node_modules)',
+      compatibleArchitectures: [Architecture.X86_64],
+      code: sharpLayerCode(),
+    });
+
+    const download = make('download', pipelineEnv, {
+      architecture: Architecture.X86_64,
+      externalModules: ['sharp'],
+      layers: [sharpLayer],
+    });
+    const recognize = make('recognize', pipelineEnv);
+    const startTextDetection = make('startTextDetection', {
+      ...pipelineEnv,
+      TEXTRACT_SNS_TOPIC_ARN: this.pipeline.textractTopic.topicArn,
+      TEXTRACT_ROLE_ARN: this.pipeline.textractRole.roleArn,
+    });
+    const textDetectionCompleted = make('textDetectionCompleted', pipelineEnv);
+    const writeResult = make('writeResult', pipelineEnv);
+    const markFailed = make('markFailed', pipelineEnv);
+
+    const stateMachine = this.pipeline.bindFunctions({
+      DownloadFunctionArn: download,
+      RecognizeFunctionArn: recognize,
+      StartTextDetectionFunctionArn: startTextDetection,
+      WriteResultFunctionArn: writeResult,
+      MarkFailedFunctionArn: markFailed,
+    });
+    const workflow = { STATE_MACHINE_ARN: stateMachine.stateMachineArn };
+
+    const dispatcher = make('dispatcher', { ...pipelineEnv, ...workflow });
+    const intake = stateful.intake;
+    const api = make('api', {
+      ...pipelineEnv,
+      ...workflow,
+      INTAKE_QUEUE_URL: intake.queue.queueUrl,
+      INTAKE_QUEUE_ARN: intake.queue.queueArn,
+      DLQ_URL: intake.deadLetterQueue.queueUrl,
+      DLQ_ARN: intake.deadLetterQueue.queueArn,
+      APP_VERSION: '0.1.0',
+    });
+    const ws = make('ws', {
+      ...database,
+      ...realtime,
+      USER_POOL_ID: stateful.users.userPool.userPoolId,
+      USER_POOL_CLIENT_ID: stateful.users.client.userPoolClientId,
+    });
+    const janitor = make('janitor', { ...database, ...realtime, ...workflow });
+    const migrate = make('migrate', { ...database });
+    this.functions = {
+      api,
+      ws,
+      dispatcher,
+      download,
+      recognize,
+      startTextDetection,
+      textDetectionCompleted,
+      writeResult,
+      markFailed,
+      janitor,
+      migrate,
+    };
+
+    // ── Grants: each function gets what its code calls, nothing more ──────────────────────────────
+    for (const fn of [api, ws, dispatcher, download, recognize, startTextDetection, textDetectionCompleted, writeResult, markFailed, janitor]) {
+      this.realtime.grantManageConnections(fn);
+    }
+    // api: presigned POST (uploads), presigned GET (both), soft delete/restore tags, retries, admin queues.
+    bucket.grantPut(api, UPLOADS);
+    bucket.grantRead(api, UPLOADS);
+    bucket.grantRead(api, RESULTS);
+    api.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObjectTagging', 's3:GetObjectTagging'],
+        resources: [bucket.arnForObjects(UPLOADS), bucket.arnForObjects(RESULTS)],
+      }),
+    );
+    stateMachine.grantStartExecution(api);
+    api.addToRolePolicy(new PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+    api.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [intake.queue.queueArn, intake.deadLetterQueue.queueArn],
+      }),
+    );
+    // Dead-letter redrive: StartMessageMoveTask on the DLQ; SQS then moves with the caller's rights.
+    api.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        resources: [intake.deadLetterQueue.queueArn],
+      }),
+    );
+    intake.queue.grantSendMessages(api);
+    key.grantDecrypt(api);
+
+    // dispatcher: S3 event → head/magic bytes → start execution.
+    bucket.grantRead(dispatcher, UPLOADS);
+    stateMachine.grantStartExecution(dispatcher);
+    dispatcher.addEventSource(
+      new SqsEventSource(intake.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        maxConcurrency: config.dispatcherMaxConcurrency,
+      }),
+    );
+
+    // Workflow steps.
+    bucket.grantRead(download, UPLOADS);
+    bucket.grantPut(download, RESULTS);
+    for (const fn of [recognize, startTextDetection]) {
+      // Textract reads the (possibly converted) document with the caller's rights.
+      bucket.grantRead(fn, UPLOADS);
+      bucket.grantRead(fn, RESULTS);
+    }
+    bucket.grantPut(recognize, RESULTS);
+    bucket.grantPut(startTextDetection, RESULTS); // OutputConfig: Textract writes its raw JSON there
+    bucket.grantRead(writeResult, RESULTS);
+    bucket.grantPut(writeResult, RESULTS);
+    bucket.grantPut(textDetectionCompleted, RESULTS);
+    recognize.addToRolePolicy(new PolicyStatement({ actions: [TEXTRACT_ACTIONS.detect], resources: ['*'] }));
+    startTextDetection.addToRolePolicy(new PolicyStatement({ actions: [TEXTRACT_ACTIONS.start], resources: ['*'] }));
+    textDetectionCompleted.addToRolePolicy(new PolicyStatement({ actions: [TEXTRACT_ACTIONS.get], resources: ['*'] }));
+    this.pipeline.textractRole.grantPassRole(startTextDetection.grantPrincipal);
+    this.pipeline.grantTaskResponse(textDetectionCompleted);
+    this.pipeline.textractTopic.addSubscription(
+      new LambdaSubscription(textDetectionCompleted, { deadLetterQueue: this.failedInvocations }),
+    );
+
+    // janitor: re-drives stuck tasks by starting a new execution attempt.
+    stateMachine.grantStartExecution(janitor);
+    new Rule(this, 'JanitorSchedule', {
+      description: 'untxt janitor: stuck tasks, expired soft deletes, old connections',
+      schedule: Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new LambdaFunction(janitor, {
+          deadLetterQueue: this.failedInvocations,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+
+    // ── APIs ─────────────────────────────────────────────────────────────────────────────────────
+    this.realtime.routeTo(ws);
+    this.documentsApi = new DocumentsApi(this, 'Documents', {
+      name: `${config.prefix}-api`,
+      handler: api,
+      userPool: stateful.users.userPool,
+      allowedOrigins: [`https://${stateful.web.distribution.distributionDomainName}`, ...config.extraWebOrigins],
+      logRetention,
+      encryptionKey: key,
+      rateLimit: config.apiRateLimit,
+      burstLimit: config.apiBurstLimit,
+    });
+
+    // ── Migrations at deploy time: the same kysely migrations as `npm run db:migrate` ─────────────
+    const provider = new Provider(this, 'MigrationsProvider', {
+      onEventHandler: migrate,
+      vpc: network.vpc,
+      vpcSubnets: network.subnets,
+      securityGroups: network.securityGroups,
+      logGroup: new LogGroup(this, 'MigrationsProviderLogs', { retention: logRetention, encryptionKey: key }),
+      providerFunctionEnvEncryption: key,
+    });
+    new CustomResource(this, 'Migrations', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::UntxtMigrations',
+      // A new migration file changes the fingerprint, so CloudFormation calls the handler again.
+      properties: { migrations: migrationsFingerprint() },
+    });
+
+    // ── Monitoring ───────────────────────────────────────────────────────────────────────────────
+    this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'untxt alarms', masterKey: key, enforceSSL: true });
+    if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    const alarm = (alarmId: string, metric: IMetric, description: string, threshold = 0) => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(new SnsAction(this.alarmTopic));
+      created.addOkAction(new SnsAction(this.alarmTopic));
+      return created;
+    };
+    const fiveMinutes = Duration.minutes(5);
+    alarm('IntakeDeadLettersAlarm', intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 'Uploads failed to dispatch 5 times (intake DLQ not empty)');
+    alarm('FailedInvocationsAlarm', this.failedInvocations.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 'Asynchronous invocations failed (function DLQ not empty)');
+    alarm('FailedExecutionsAlarm', stateMachine.metricFailed({ period: fiveMinutes }), 'OCR executions failed');
+    alarm('TimedOutExecutionsAlarm', stateMachine.metricTimedOut({ period: fiveMinutes }), 'OCR executions timed out');
+    const textractThrottles = ['DetectDocumentText', 'StartDocumentTextDetection', 'GetDocumentTextDetection'].map(
+      (operation) =>
+        new Metric({ namespace: 'AWS/Textract', metricName: 'ThrottledCount', dimensionsMap: { Operation: operation }, statistic: 'Sum', period: fiveMinutes }),
+    );
+    textractThrottles.forEach((metric, index) =>
+      alarm(`TextractThrottles${index}Alarm`, metric, `Textract throttled ${metric.dimensions?.Operation} (retries absorb a few; sustained throttling needs a quota increase)`, 10),
+    );
+    for (const fn of Object.values(this.functions)) {
+      alarm(`${fn.node.id}ErrorsAlarm`, fn.metricErrors({ period: fiveMinutes }), `${fn.untxtName} function errors`);
+    }
+    alarm('Api5xxAlarm', this.documentsApi.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }), 'REST API 5xx responses');
+
+    new Dashboard(this, 'Dashboard', {
+      dashboardName: `${config.prefix}-overview`,
+      widgets: [
+        [
+          new GraphWidget({ title: 'Executions', left: [stateMachine.metricStarted(), stateMachine.metricSucceeded(), stateMachine.metricFailed()] }),
+          new GraphWidget({ title: 'Intake queue', left: [intake.queue.metricApproximateNumberOfMessagesVisible(), intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible()] }),
+          new GraphWidget({ title: 'Textract throttles', left: textractThrottles }),
+        ],
+        [
+          new GraphWidget({ title: 'Function errors', left: Object.values(this.functions).map((fn) => fn.metricErrors()) }),
+          new GraphWidget({ title: 'Function duration p90', left: Object.values(this.functions).map((fn) => fn.metricDuration({ statistic: 'p90' })) }),
+          new GraphWidget({ title: 'REST API', left: [this.documentsApi.api.metricCount(), this.documentsApi.api.metricServerError(), this.documentsApi.api.metricClientError()] }),
+        ],
+      ],
+    });
+
+    this.pipeline.acknowledge();
+    this.acknowledge(provider);
+    allowWildcards(this, [
+        { finding: /^Resource::\*$/, reason: 'Only on Textract (no resource-level permissions), X-Ray and CloudWatch Logs delivery actions, which AWS requires on "*".' },
+        { finding: /\/(uploads|results)\/\*>?$/, reason: 'Scoped to one object-key prefix of the documents bucket (uploads/* or results/*); object keys are per user and task.' },
+        { finding: /^Action::s3:(GetObject|GetBucket|List|Abort|DeleteObject|PutObject)\*?/, reason: 'CDK grant actions (s3:GetObject*, s3:List*, s3:Abort*, …) on the prefixes above.' },
+        { finding: /^Action::kms:(GenerateDataKey|ReEncrypt)\*$/, reason: 'CDK grant actions for SSE-KMS with the one data key.' },
+        { finding: /@connections\/\*>?$/, reason: 'PostToConnection/DeleteConnection on this stage’s @connections API; connection ids are only known at run time.' },
+        { finding: /:\*>?$/, reason: 'Version qualifier of a function the state machine or provider invokes (FunctionArn:*).' },
+        { finding: /dbuser:.*\/untxt>?$/, reason: 'rds-db:connect for the one database user through this proxy.' },
+    ]);
+  }
+
+  private acknowledge(provider: Provider): void {
+    const why = (scope: Construct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+    const frameworkRole = 'CDK’s custom-resource framework function: it only relays CloudFormation events to the migrate function.';
+    why(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', frameworkRole);
+    why(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]', frameworkRole);
+    why(provider, 'AwsSolutions-L1', frameworkRole + ' Its runtime is chosen by CDK.');
+    why(provider, 'Serverless-LambdaLatestVersion', frameworkRole + ' Its runtime is chosen by CDK.');
+    why(provider, 'HIPAA.Security-LambdaDLQ', frameworkRole + ' CloudFormation retries and reports failures.');
+    why(provider, 'Serverless-LambdaDLQ', frameworkRole + ' CloudFormation retries and reports failures.');
+    why(provider, 'HIPAA.Security-LambdaConcurrency', frameworkRole);
+    why(provider, 'Serverless-LambdaTracing', frameworkRole);
+    why(provider, 'Serverless-LambdaDefaultMemorySize', frameworkRole);
+    why(provider, 'Serverless-LambdaDefaultTimeout', frameworkRole);
+    why(provider, 'HIPAA.Security-IAMNoInlinePolicy', frameworkRole);
+    why(this.pipeline.textractRole, 'HIPAA.Security-IAMNoInlinePolicy', 'sns:Publish on the one completion topic (and its key), generated by topic.grantPublish.');
+    why(this.functions.dispatcher, 'Serverless-LambdaEventSourceMappingDestination', 'SQS event sources cannot have on-failure destinations; failed messages go to the intake queue’s redrive DLQ (maxReceiveCount 5).');
+  }
+}
+
+/** A hash of the migration sources: changes exactly when a migration is added or edited. */
+function migrationsFingerprint(): string {
+  const dir = join(PROJECT_ROOT, 'database/migrations');
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The sharp layer, `nodejs/node_modules/{sharp,@img/*,detect-libc,semver}` copied from the repo's
+ * node_modules by local bundling: no npm install, no Docker, works offline. Hashed by the installed
+ * versions rather than by fingerprinting node_modules.
+ */
+function sharpLayerCode(): Code {
+  const modules = join(PROJECT_ROOT, 'node_modules');
+  const packages = ['sharp', '@img', 'detect-libc', 'semver'];
+  const versions = packages
+    .filter((name) => name !== '@img')
+    .map((name) => `${name}@${(JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')) as { version: string }).version}`);
+  const imgPackages = readdirSync(join(modules, '@img')).sort();
+  return Code.fromAsset(join(modules, 'sharp'), {
+    assetHashType: AssetHashType.CUSTOM,
+    assetHash: [...versions, ...imgPackages].join(','),
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          for (const name of packages) {
+            cpSync(join(modules, name), join(outputDir, 'nodejs', 'node_modules', name), { recursive: true, dereference: true });
+          }
+          return true;
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,475 @@
+/**
+ * The Lambda entry files: environment validation, adapter wiring (mocked SDK clients, exact
+ * parameters) and pass-through to the handler factories, on an in-memory PGlite.
+ */
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetDocumentTextDetectionCommand,
+  StartDocumentTextDetectionCommand,
+  TextractClient,
+} from '@aws-sdk/client-textract';
+import type {
+  APIGatewayProxyEvent,
+  CloudFormationCustomResourceEvent,
+  SNSEvent,
+  SQSEvent,
+} from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Kysely } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createDatabase, type DatabaseHandle } from '../../../../database/connect.js';
+import { migrateToLatest } from '../../../../database/migrate.js';
+import { findTextJob, saveConnection, saveTextJobStart } from '../../../../database/repositories/index.js';
+import type { Database } from '../../../../database/schema.js';
+import { resultKeys, resultPrefix } from '../../../../lambdas/core/keys.js';
+import type { FunctionName } from '../../../../lambdas/entry/env.js';
+import { createProxyDatabase } from '../../../../lambdas/entry/shared/proxy-database.js';
+import { makeNoisePng } from '../../../fixtures/documents.js';
+import { seedTask, seedUser, truncateAll } from '../../../helpers/databases.js';
+import { ACCOUNT, FULL_ENV, lambdaContext, REGION, stubEnvironment } from './helpers.js';
+
+const state = vi.hoisted(() => ({ db: undefined as unknown }));
+
+// The one seam: the database. Everything else is the real adapter over a mocked SDK client. (Mocked
+// at the lowest level: a mocked module survives `vi.resetModules`, so it must not hold error classes
+// that the freshly imported handlers compare with `instanceof`.)
+vi.mock('../../../../lambdas/entry/shared/proxy-database.js', () => ({
+  createProxyDatabase: vi.fn(() => state.db),
+}));
+
+const s3Mock = mockClient(S3Client);
+const sfnMock = mockClient(SFNClient);
+const sqsMock = mockClient(SQSClient);
+const textractMock = mockClient(TextractClient);
+const managementMock = mockClient(ApiGatewayManagementApiClient);
+
+let handle: DatabaseHandle;
+let db: Kysely<Database>;
+
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+/** Static imports only: the bundler that runs the tests cannot follow a computed `.js` → `.ts` path. */
+const ENTRY_MODULES: Record<string, () => Promise<unknown>> = {
+  api: () => import('../../../../lambdas/entry/api.js'),
+  ws: () => import('../../../../lambdas/entry/ws.js'),
+  dispatcher: () => import('../../../../lambdas/entry/dispatcher.js'),
+  download: () => import('../../../../lambdas/entry/download.js'),
+  recognize: () => import('../../../../lambdas/entry/recognize.js'),
+  'start-text-detection': () => import('../../../../lambdas/entry/start-text-detection.js'),
+  'text-detection-completed': () => import('../../../../lambdas/entry/text-detection-completed.js'),
+  'write-result': () => import('../../../../lambdas/entry/write-result.js'),
+  'mark-failed': () => import('../../../../lambdas/entry/mark-failed.js'),
+  janitor: () => import('../../../../lambdas/entry/janitor.js'),
+  migrate: () => import('../../../../lambdas/entry/migrate.js'),
+};
+
+/** A fresh import of an entry file, i.e. a cold start. */
+const coldStart = async (file: string): Promise<Handler> => {
+  vi.resetModules();
+  const module = (await ENTRY_MODULES[file]!()) as { handler: Handler };
+  return module.handler;
+};
+
+beforeAll(async () => {
+  handle = await createDatabase({ inMemory: true });
+  await migrateToLatest(handle.db);
+  db = handle.db;
+});
+
+afterAll(async () => {
+  await handle?.close();
+});
+
+beforeEach(async () => {
+  state.db = db;
+  stubEnvironment();
+  await truncateAll(db);
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  for (const mock of [s3Mock, sfnMock, sqsMock, textractMock, managementMock]) mock.reset();
+});
+
+describe('Function: handler (environment)', () => {
+  it.each<[FunctionName, string, string]>([
+    ['api', 'api', 'DLQ_ARN'],
+    ['ws', 'ws', 'USER_POOL_CLIENT_ID'],
+    ['dispatcher', 'dispatcher', 'STATE_MACHINE_ARN'],
+    ['download', 'download', 'KMS_KEY_ID'],
+    ['recognize', 'recognize', 'DOCUMENTS_BUCKET'],
+    ['startTextDetection', 'start-text-detection', 'TEXTRACT_ROLE_ARN'],
+    ['textDetectionCompleted', 'text-detection-completed', 'WEBSOCKET_MANAGEMENT_ENDPOINT'],
+    ['writeResult', 'write-result', 'DB_PROXY_ENDPOINT'],
+    ['markFailed', 'mark-failed', 'DB_NAME'],
+    ['janitor', 'janitor', 'STATE_MACHINE_ARN'],
+    ['migrate', 'migrate', 'DB_USER'],
+  ])('fails the %s function (%s.ts) naming %s when it is not set', async (name, file, variable) => {
+    // Prepare
+    stubEnvironment([variable]);
+    const handler = await coldStart(file);
+
+    // Act
+    const invocation = handler({}, lambdaContext(name));
+
+    // Assess
+    await expect(invocation).rejects.toThrow(`Invalid environment for the ${name} function: ${variable} is not set`);
+  });
+});
+
+describe('Function: handler (dispatcher)', () => {
+  it('reads the object from the documents bucket and starts the state machine when a file arrives', async () => {
+    // Prepare
+    const user = await seedUser(db);
+    const { task, file } = await seedTask(db, { userId: user.id, status: 'awaiting_upload' });
+    const png = await makeNoisePng(4, 4);
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: png.byteLength, ContentType: 'image/png' });
+    s3Mock.on(GetObjectCommand).resolves({ Body: { transformToByteArray: async () => png } as never });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
+    const event = {
+      Records: [
+        {
+          messageId: 'm-1',
+          body: JSON.stringify({
+            Records: [{ eventName: 'ObjectCreated:Post', s3: { object: { key: file.storage_key, size: png.byteLength } } }],
+          }),
+        },
+      ],
+    } as unknown as SQSEvent;
+    const handler = await coldStart('dispatcher');
+
+    // Act
+    const result = await handler(event, lambdaContext('dispatcher'));
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(createProxyDatabase).toHaveBeenCalledWith({
+      host: FULL_ENV.DB_PROXY_ENDPOINT,
+      port: 5432,
+      database: FULL_ENV.DB_NAME,
+      user: FULL_ENV.DB_USER,
+      region: REGION,
+    });
+    expect(s3Mock.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: FULL_ENV.DOCUMENTS_BUCKET,
+      Key: file.storage_key,
+    });
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
+      name: task.id,
+      input: JSON.stringify({ taskId: task.id, userId: user.id, key: file.storage_key, attempt: 1 }),
+    });
+  });
+});
+
+describe('Function: handler (api)', () => {
+  it('reads both queues and the running executions when an admin asks for the overview', async () => {
+    // Prepare
+    sqsMock.on(GetQueueAttributesCommand).resolves({
+      Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '1' },
+    });
+    sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
+    const event = {
+      httpMethod: 'GET',
+      path: '/api/admin/overview',
+      headers: {},
+      requestContext: {
+        authorizer: { claims: { sub: '0b0e8f3e-3f59-4d3c-9a53-7a8a1f0e2c11', email: 'a@example.com', 'cognito:groups': 'admins' } },
+      },
+    } as unknown as APIGatewayProxyEvent;
+    const handler = await coldStart('api');
+
+    // Act
+    const response = (await handler(event, lambdaContext('api'))) as { statusCode: number; body: string };
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand).map((call) => call.args[0].input.QueueUrl).sort()).toEqual(
+      [FULL_ENV.DLQ_URL, FULL_ENV.INTAKE_QUEUE_URL].sort(),
+    );
+    expect(sfnMock.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
+      statusFilter: 'RUNNING',
+      maxResults: 1000,
+    });
+  });
+});
+
+describe('Function: handler (ws)', () => {
+  it('answers a ping through the stage management endpoint', async () => {
+    // Prepare
+    const user = await seedUser(db);
+    await saveConnection(db, { id: 'conn-1', userId: user.id });
+    managementMock.on(PostToConnectionCommand).resolves({});
+    const handler = await coldStart('ws');
+    const event = { requestContext: { routeKey: 'ping', connectionId: 'conn-1' }, body: '{"action":"ping"}' };
+
+    // Act
+    const response = await handler(event, lambdaContext('ws'));
+
+    // Assess
+    expect(response).toEqual({ statusCode: 200, body: '' });
+    const call = managementMock.commandCalls(PostToConnectionCommand)[0];
+    expect(call?.args[0].input.ConnectionId).toBe('conn-1');
+    expect(JSON.parse(new TextDecoder().decode(call?.args[0].input.Data as Uint8Array))).toMatchObject({ type: 'pong' });
+    const client = call?.thisValue as ApiGatewayManagementApiClient;
+    const endpoint = await (client.config.endpoint as () => Promise<{ hostname: string; path: string }>)();
+    expect(`${endpoint.hostname}${endpoint.path}`).toBe(`ws123.execute-api.${REGION}.amazonaws.com/prod`);
+  });
+
+  it('refuses a connection with a malformed token without fetching keys', async () => {
+    // Prepare
+    const handler = await coldStart('ws');
+    const event = {
+      requestContext: { routeKey: '$connect', connectionId: 'conn-2' },
+      queryStringParameters: { token: 'not-a-jwt' },
+    };
+
+    // Act
+    const response = (await handler(event, lambdaContext('ws'))) as { statusCode: number };
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+  });
+});
+
+/** A task in `processing` and the RecognizeAsync input Download would have produced for it. */
+const seedAsyncTask = async () => {
+  const user = await seedUser(db);
+  const { task, file } = await seedTask(db, { userId: user.id, status: 'processing', stage: 'recognize' });
+  const prefix = resultPrefix(user.id, task.id, new Date(task.created_at));
+  const input = {
+    taskId: task.id,
+    userId: user.id,
+    key: file.storage_key,
+    attempt: 1,
+    mode: 'async' as const,
+    documentKey: file.storage_key,
+    contentType: 'application/pdf',
+    pages: 2,
+    resultPrefix: prefix,
+  };
+  return { user, task, file, input };
+};
+
+describe('Function: handler (startTextDetection)', () => {
+  it('starts the Textract job with the notification channel, output prefix and key, and stores the token', async () => {
+    // Prepare
+    const { task, file, input } = await seedAsyncTask();
+    textractMock.on(StartDocumentTextDetectionCommand).resolves({ JobId: 'job-1' });
+    const handler = await coldStart('start-text-detection');
+
+    // Act
+    const result = await handler({ input, taskToken: 'token-1' }, lambdaContext('startTextDetection'));
+
+    // Assess
+    expect(result).toEqual({ jobId: 'job-1', answered: false });
+    expect(textractMock.commandCalls(StartDocumentTextDetectionCommand)[0]?.args[0].input).toEqual({
+      DocumentLocation: { S3Object: { Bucket: FULL_ENV.DOCUMENTS_BUCKET, Name: file.storage_key } },
+      ClientRequestToken: task.id,
+      JobTag: task.id,
+      NotificationChannel: { SNSTopicArn: FULL_ENV.TEXTRACT_SNS_TOPIC_ARN, RoleArn: FULL_ENV.TEXTRACT_ROLE_ARN },
+      OutputConfig: { S3Bucket: FULL_ENV.DOCUMENTS_BUCKET, S3Prefix: `${input.resultPrefix}textract-output` },
+      KMSKeyId: FULL_ENV.KMS_KEY_ID,
+    });
+    expect(await findTextJob(db, 'job-1')).toMatchObject({ task_id: task.id, task_token: 'token-1', status: 'IN_PROGRESS' });
+  });
+});
+
+const completion = (jobId: string, status: string, taskId: string): SNSEvent =>
+  ({
+    Records: [
+      {
+        Sns: {
+          MessageId: 'msg-1',
+          Message: JSON.stringify({ JobId: jobId, Status: status, API: 'StartDocumentTextDetection', JobTag: taskId, Timestamp: 1 }),
+        },
+      },
+    ],
+  }) as unknown as SNSEvent;
+
+describe('Function: handler (textDetectionCompleted)', () => {
+  it('writes the blocks with KMS and answers the token with the Recognize output when the job succeeded', async () => {
+    // Prepare
+    const { task, input } = await seedAsyncTask();
+    await saveTextJobStart(db, { jobId: 'job-2', taskId: task.id, attempt: 1, taskToken: 'token-2', input });
+    const blocks = [{ BlockType: 'PAGE' as const, Id: 'p1' }, { BlockType: 'LINE' as const, Id: 'l1', Text: 'Hello' }];
+    textractMock
+      .on(GetDocumentTextDetectionCommand)
+      .resolves({ JobStatus: 'SUCCEEDED', DocumentMetadata: { Pages: 1 }, Blocks: blocks });
+    s3Mock.on(PutObjectCommand).resolves({});
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    const handler = await coldStart('text-detection-completed');
+
+    // Act
+    const result = await handler(completion('job-2', 'SUCCEEDED', task.id), lambdaContext('textDetectionCompleted'));
+
+    // Assess
+    const blocksKey = resultKeys(input.resultPrefix).blocks;
+    expect(result).toEqual({ answered: 1 });
+    expect(textractMock.commandCalls(GetDocumentTextDetectionCommand)[0]?.args[0].input).toEqual({
+      JobId: 'job-2',
+      MaxResults: 1000,
+    });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: FULL_ENV.DOCUMENTS_BUCKET,
+      Key: blocksKey,
+      Body: JSON.stringify({ DocumentMetadata: { Pages: 1 }, Blocks: blocks }),
+      ContentType: 'application/json',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: FULL_ENV.KMS_KEY_ID,
+    });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: 'token-2',
+      output: JSON.stringify({ ...input, blocksKey }),
+    });
+  });
+
+  it('fails the token with the Textract exception name when the job failed', async () => {
+    // Prepare
+    const { task, input } = await seedAsyncTask();
+    await saveTextJobStart(db, { jobId: 'job-3', taskId: task.id, attempt: 1, taskToken: 'token-3', input });
+    textractMock
+      .on(GetDocumentTextDetectionCommand)
+      .resolves({ JobStatus: 'FAILED', StatusMessage: 'Unsupported document format' });
+    sfnMock.on(SendTaskFailureCommand).resolves({});
+    const handler = await coldStart('text-detection-completed');
+
+    // Act
+    await handler(completion('job-3', 'FAILED', task.id), lambdaContext('textDetectionCompleted'));
+
+    // Assess
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toEqual({
+      taskToken: 'token-3',
+      error: 'UnsupportedDocumentException',
+      cause: 'Unsupported document format',
+    });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('ignores a message that is not a Textract completion', async () => {
+    // Prepare
+    const event = { Records: [{ Sns: { MessageId: 'm', Message: 'hello' } }] } as unknown as SNSEvent;
+    const handler = await coldStart('text-detection-completed');
+
+    // Act
+    const result = await handler(event, lambdaContext('textDetectionCompleted'));
+
+    // Assess
+    expect(result).toEqual({ answered: 0 });
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('Function: handler (markFailed)', () => {
+  it('records the failure on the task when the state machine catches an error', async () => {
+    // Prepare
+    const { task, input } = await seedAsyncTask();
+    const handler = await coldStart('mark-failed');
+
+    // Act
+    const result = await handler(
+      { ...input, error: { Error: 'UnsupportedDocumentException', Cause: 'nope' } },
+      lambdaContext('markFailed'),
+    );
+
+    // Assess
+    expect(result).toEqual({ taskId: task.id, status: 'failed', code: 'UNSUPPORTED_TYPE' });
+  });
+});
+
+describe('Function: handler (janitor)', () => {
+  it('restarts a stuck task with its next attempt through the state machine', async () => {
+    // Prepare
+    vi.stubEnv('JANITOR_STUCK_AFTER_MINUTES', '1');
+    const user = await seedUser(db);
+    const { task, file } = await seedTask(db, { userId: user.id, status: 'processing' });
+    await db
+      .updateTable('tasks')
+      .set({ attempts: 1, updated_at: new Date(Date.now() - 5 * 60_000) })
+      .where('id', '=', task.id)
+      .execute();
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
+    const handler = await coldStart('janitor');
+
+    // Act
+    const report = await handler({}, lambdaContext('janitor'));
+
+    // Assess
+    expect(report).toEqual({ redriven: 1, timedOut: 0, purged: 0, connectionsDeleted: 0 });
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
+      name: `${task.id}-2`,
+      input: JSON.stringify({ taskId: task.id, userId: user.id, key: file.storage_key, attempt: 2 }),
+    });
+  });
+});
+
+describe('Function: handler (migrate)', () => {
+  const event = (requestType: 'Create' | 'Update' | 'Delete') =>
+    ({
+      RequestType: requestType,
+      ServiceToken: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:provider`,
+      ResponseURL: 'https://example.com',
+      StackId: 'stack',
+      RequestId: 'request',
+      LogicalResourceId: 'Migrations',
+      ResourceType: 'Custom::DatabaseMigrations',
+      ResourceProperties: { ServiceToken: 'x' },
+      ...(requestType !== 'Create' && { PhysicalResourceId: 'untxt-database-migrations' }),
+    }) as unknown as CloudFormationCustomResourceEvent;
+
+  it('applies every migration and reports them when the resource is created', async () => {
+    // Prepare
+    const fresh = await createDatabase({ inMemory: true });
+    state.db = fresh.db;
+    const handler = await coldStart('migrate');
+
+    // Act
+    const response = await handler(event('Create'), lambdaContext('migrate'));
+    await fresh.close();
+
+    // Assess
+    expect(response).toEqual({
+      PhysicalResourceId: 'untxt-database-migrations',
+      Data: {
+        Applied: '2026-11-22T10-00-00-initial,2026-11-22T12-00-00-text-jobs',
+        Latest: '2026-11-22T12-00-00-text-jobs',
+      },
+    });
+  });
+
+  it('applies nothing and keeps the physical id when the resource is updated with no new migration', async () => {
+    // Prepare
+    const handler = await coldStart('migrate');
+
+    // Act
+    const response = await handler(event('Update'), lambdaContext('migrate'));
+
+    // Assess
+    expect(response).toEqual({
+      PhysicalResourceId: 'untxt-database-migrations',
+      Data: { Applied: '', Latest: '2026-11-22T12-00-00-text-jobs' },
+    });
+  });
+
+  it('leaves the database alone when the resource is deleted', async () => {
+    // Prepare
+    state.db = undefined;
+    const handler = await coldStart('migrate');
+
+    // Act
+    const response = await handler(event('Delete'), lambdaContext('migrate'));
+
+    // Assess
+    expect(response).toEqual({ PhysicalResourceId: 'untxt-database-migrations' });
+  });
+});

@@ -1,0 +1,14 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app';
+import { loadConfig } from './config';
+import './styles.css';
+
+const root = createRoot(document.getElementById('root')!);
+void loadConfig().then((config) =>
+  root.render(
+    <StrictMode>
+      <App config={config} />
+    </StrictMode>,
+  ),
+);
