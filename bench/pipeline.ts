@@ -20,7 +20,12 @@ export const runPipelineBench = async (tasks: number) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'untxt-bench-'));
   const ocrMs = new Map<string, number>();
   const host = await startLocalHost(
-    loadLocalConfig({ PORT: '0', UNTXT_DATA_DIR: dataDir, UNTXT_ADMIN_PASSWORD: 'bench-password', LOG_LEVEL: 'silent' }),
+    loadLocalConfig({
+      PORT: '0',
+      UNTXT_DATA_DIR: dataDir,
+      UNTXT_ADMIN_PASSWORD: 'bench-password',
+      LOG_LEVEL: 'silent',
+    }),
     {
       wrapDetector: (detector): TextDetector => ({
         async detectDocumentText(input) {
@@ -80,9 +85,23 @@ export const runPipelineBench = async (tasks: number) => {
       `Pipeline overhead per single-page task (${tasks} tasks, sequential, local host)`,
       ['metric', 'median ms', 'p95 ms'],
       (['total', 'ocr', 'overhead'] as const).map((key) => [
-        key === 'total' ? 'upload → completed pushed' : key === 'ocr' ? 'inside OCR' : 'overhead (total − OCR)',
-        fmt(percentile(rows.map((r) => r[key]), 50)),
-        fmt(percentile(rows.map((r) => r[key]), 95)),
+        key === 'total'
+          ? 'upload → completed pushed'
+          : key === 'ocr'
+            ? 'inside OCR'
+            : 'overhead (total − OCR)',
+        fmt(
+          percentile(
+            rows.map((r) => r[key]),
+            50,
+          ),
+        ),
+        fmt(
+          percentile(
+            rows.map((r) => r[key]),
+            95,
+          ),
+        ),
       ]),
     );
     return rows;
@@ -91,3 +110,14 @@ export const runPipelineBench = async (tasks: number) => {
     await rm(dataDir, { recursive: true, force: true });
   }
 };
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const at = process.argv.indexOf('--tasks');
+  const tasks = at > 0 ? Number(process.argv[at + 1]) : 30;
+  if (!Number.isInteger(tasks) || tasks < 1) {
+    console.error('--tasks must be a positive integer');
+    process.exit(2);
+  }
+  await runPipelineBench(tasks);
+  console.log(`\nReproduce: npm run bench -- pipeline --tasks ${tasks}`);
+}

@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { PoolConfig } from 'pg';
 import lockfile from 'proper-lockfile';
+import { pgTypes } from './pg-types.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -33,9 +34,6 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-const INT8_OID = 20;
-const NUMERIC_OID = 1700;
-
 /**
  * Opens the database described by `options`.
  *
@@ -46,21 +44,6 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Da
   if (options.inMemory) return createPglite(undefined);
   if (options.dataDir) return createPglite(options.dataDir);
   throw new Error('createDatabase needs a databaseUrl, a dataDir or inMemory: true');
-}
-
-/**
- * Per-pool parsers, not `pg.types.setTypeParser`: the global registry would change the behaviour of
- * every other `pg` user in the process. Counts are int8 and sums numeric; both fit a JS number here.
- */
-const pgTypes: NonNullable<PoolConfig['types']> = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if ((oid === INT8_OID || oid === NUMERIC_OID) && format !== 'binary') return parseNullableNumber;
-    return pg.types.getTypeParser(oid, format);
-  }) as NonNullable<PoolConfig['types']>['getTypeParser'],
-};
-
-function parseNullableNumber(value: string | null): number | null {
-  return value === null ? null : Number(value);
 }
 
 async function createPostgres(databaseUrl: string, searchPath: string | undefined): Promise<DatabaseHandle> {

@@ -31,7 +31,10 @@ export function allowWildcards(scope: IConstruct, allowances: readonly WildcardA
 /** Acknowledges, on each IAM policy and role under `root`, the IAM5 findings an allowance matches. */
 export function acknowledgeAllowedWildcards(root: IConstruct): void {
   for (const node of root.node.findAll()) {
-    if (!CfnResource.isCfnResource(node) || !['AWS::IAM::Policy', 'AWS::IAM::Role'].includes(node.cfnResourceType)) {
+    if (
+      !CfnResource.isCfnResource(node) ||
+      !['AWS::IAM::Policy', 'AWS::IAM::Role'].includes(node.cfnResourceType)
+    ) {
       continue;
     }
     const allowances = node.node.scopes.flatMap((scope) => ALLOWANCES.get(scope) ?? []);
@@ -45,7 +48,8 @@ export function acknowledgeAllowedWildcards(root: IConstruct): void {
     if (!Array.isArray(findings)) continue;
     for (const finding of findings as string[]) {
       const allowance = allowances.find((a) => a.finding.test(finding));
-      if (allowance) Validations.of(node).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: allowance.reason });
+      if (allowance)
+        Validations.of(node).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: allowance.reason });
     }
   }
 }

@@ -13,14 +13,19 @@ const schema = z.object({
   UNTXT_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   UNTXT_OCR_LANGS: z
     .string()
-    .regex(/^(eng|deu)(\+(eng|deu))*$/, "must be 'eng', 'deu' or 'eng+deu' (the language data shipped with untxt)")
+    .regex(
+      /^(eng|deu)(\+(eng|deu))*$/,
+      "must be 'eng', 'deu' or 'eng+deu' (the language data shipped with untxt)",
+    )
     .default('eng+deu'),
   UNTXT_OCR_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   UNTXT_MAX_EXECUTIONS: z.coerce.number().int().min(1).max(64).default(4),
   UNTXT_QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),
   UNTXT_QUEUE_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
   UNTXT_DROP_SCAN_MS: z.coerce.number().int().min(100).default(1000),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('info'),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error', 'silent', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'])
+    .default('info'),
 });
 
 export type LocalConfig = z.output<typeof schema> & { publicUrl: string };

@@ -53,7 +53,10 @@ export interface LocalHost {
 }
 
 /** Reads a secret from the data directory, creating it (mode 0600) on first start. */
-const persistentSecret = async (path: string, create: () => string): Promise<{ value: string; created: boolean }> => {
+const persistentSecret = async (
+  path: string,
+  create: () => string,
+): Promise<{ value: string; created: boolean }> => {
   try {
     return { value: (await readFile(path, 'utf8')).trim(), created: false };
   } catch {
@@ -69,7 +72,11 @@ const persistentSecret = async (path: string, create: () => string): Promise<{ v
  * when the context's remaining time runs out, so each function gets the timeout it has on AWS.
  */
 const invoke =
-  <E, R>(name: string, timeoutSeconds: number, handler: (event: E, context: ReturnType<typeof createLambdaContext>) => Promise<R>) =>
+  <E, R>(
+    name: string,
+    timeoutSeconds: number,
+    handler: (event: E, context: ReturnType<typeof createLambdaContext>) => Promise<R>,
+  ) =>
   (event: E) =>
     handler(event, createLambdaContext(name, { timeoutMs: timeoutSeconds * 1000 }));
 
@@ -121,16 +128,27 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       issuer: `${publicUrl}/local-issuer`,
       audience: 'untxt-local',
     });
-    const verifier = createJwtTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: { keys: issuer.jwks() } });
+    const verifier = createJwtTokenVerifier({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      jwks: { keys: issuer.jwks() },
+    });
     const adminPassword = config.UNTXT_ADMIN_PASSWORD
       ? { value: config.UNTXT_ADMIN_PASSWORD, created: false }
-      : await persistentSecret(resolve(dataDir, 'admin-password'), () => randomBytes(12).toString('base64url'));
+      : await persistentSecret(resolve(dataDir, 'admin-password'), () =>
+          randomBytes(12).toString('base64url'),
+        );
     await seedAdmin(database.db, { email: config.UNTXT_ADMIN_EMAIL, password: adminPassword.value });
     const auth = createAuthRoutes({ db: database.db, issuer, adminEmails: [config.UNTXT_ADMIN_EMAIL] });
 
     // Queue and object store: S3 event records → intake queue → dispatcher, as on AWS.
     const queuesDir = resolve(dataDir, 'queues');
-    const deadLetter = await createLocalQueue({ dir: queuesDir, name: 'intake-dlq', visibilityTimeoutSeconds: 30, region: REGION });
+    const deadLetter = await createLocalQueue({
+      dir: queuesDir,
+      name: 'intake-dlq',
+      visibilityTimeoutSeconds: 30,
+      region: REGION,
+    });
     const intake = await createLocalQueue({
       dir: queuesDir,
       name: 'intake',
@@ -139,7 +157,9 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       deadLetterQueue: deadLetter,
       region: REGION,
     });
-    const secret = await persistentSecret(resolve(dataDir, 'signing-secret'), () => randomBytes(32).toString('hex'));
+    const secret = await persistentSecret(resolve(dataDir, 'signing-secret'), () =>
+      randomBytes(32).toString('hex'),
+    );
     const objects = createLocalObjectStore({
       rootDir: resolve(dataDir, 'objects'),
       bucket: BUCKET,
@@ -162,7 +182,10 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     });
     const core = { db: database.db, objects, connections, now: () => new Date() };
 
-    const engine = createLocalOcrEngine({ languages: config.UNTXT_OCR_LANGS, workers: config.UNTXT_OCR_WORKERS });
+    const engine = createLocalOcrEngine({
+      languages: config.UNTXT_OCR_LANGS,
+      workers: config.UNTXT_OCR_WORKERS,
+    });
     closers.push(() => engine.close());
     const pipelineDeps: PipelineDeps = {
       ...core,
@@ -182,7 +205,11 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
         // On AWS this state starts async Textract and waits for its SNS callback; the local engine
         // reads every page itself, so the same Recognize step answers it directly.
         RecognizeAsync: (input) =>
-          invoke('Recognize', 3600, steps.Recognize)((input as { Payload: { input: unknown } }).Payload.input),
+          invoke(
+            'Recognize',
+            3600,
+            steps.Recognize,
+          )((input as { Payload: { input: unknown } }).Payload.input),
         WriteResult: invoke('WriteResult', 300, steps.WriteResult),
         MarkFailed: invoke('MarkFailed', 60, steps.MarkFailed),
       },
@@ -234,15 +261,19 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
           if (await wsGateway.handleManagement(req, res)) return;
           if (await http.handle(req, res)) return;
           if (await serveStatic(req, res)) return;
-          res.writeHead(404, { 'Content-Type': 'application/json' }).end(
-            JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Not found' } }),
-          );
+          res
+            .writeHead(404, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Not found' } }));
         } catch (error) {
           logger.error('Request failed', { url: req.url, error: error as Error });
           if (!res.headersSent)
-            res.writeHead(500, { 'Content-Type': 'application/json' }).end(
-              JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' } }),
-            );
+            res
+              .writeHead(500, { 'Content-Type': 'application/json' })
+              .end(
+                JSON.stringify({
+                  error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' },
+                }),
+              );
           else res.destroy();
         }
       })();
@@ -261,11 +292,23 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     // Changes made outside the API (e.g. in psql) reach the owner's sockets as db_change.
     const unlisten = await database.listen('untxt_task_changes', (payload) => {
       try {
-        const change = JSON.parse(payload) as { table: string; operation: string; recordId: string; userId: string; status: string };
+        const change = JSON.parse(payload) as {
+          table: string;
+          operation: string;
+          recordId: string;
+          userId: string;
+          status: string;
+        };
         void pushToUser(
           core,
           change.userId,
-          { type: 'db_change', table: change.table, operation: change.operation, recordId: change.recordId, status: change.status },
+          {
+            type: 'db_change',
+            table: change.table,
+            operation: change.operation,
+            recordId: change.recordId,
+            status: change.status,
+          },
           change.recordId,
         );
       } catch (error) {
@@ -287,7 +330,8 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       });
       if (started) restarted += 1;
     }
-    if (resumed + restarted > 0) logger.info('Recovered unfinished work', { resumedExecutions: resumed, startedQueued: restarted });
+    if (resumed + restarted > 0)
+      logger.info('Recovered unfinished work', { resumedExecutions: resumed, startedQueued: restarted });
 
     // Janitor: on AWS a schedule invokes it; here a timer, every minute, never two runs at once.
     let janitorRun: Promise<unknown> | undefined;
@@ -307,7 +351,11 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     return {
       url: publicUrl,
       port,
-      admin: { email: config.UNTXT_ADMIN_EMAIL, password: adminPassword.value, generated: adminPassword.created || !config.UNTXT_ADMIN_PASSWORD },
+      admin: {
+        email: config.UNTXT_ADMIN_EMAIL,
+        password: adminPassword.value,
+        generated: adminPassword.created || !config.UNTXT_ADMIN_PASSWORD,
+      },
       database,
       idle: () => workflow.idle(),
       close,
@@ -317,4 +365,3 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     throw error;
   }
 };
-

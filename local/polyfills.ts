@@ -2,7 +2,11 @@
  * aws-local-stepfunctions 3 targets Node 22 and calls `Promise.withResolvers`, which Node 20 lacks.
  * Lambda runs nodejs22.x, so only the local host needs this.
  */
-type Resolvers<T> = { promise: Promise<T>; resolve: (v: T | PromiseLike<T>) => void; reject: (e: unknown) => void };
+type Resolvers<T> = {
+  promise: Promise<T>;
+  resolve: (v: T | PromiseLike<T>) => void;
+  reject: (e: unknown) => void;
+};
 const P = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
 if (typeof P.withResolvers !== 'function') {
   P.withResolvers = <T>(): Resolvers<T> => {

@@ -14,6 +14,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.json': 'application/json',
+  '.map': 'application/json',
   '.woff2': 'font/woff2',
 };
 
@@ -22,7 +23,7 @@ const LANDING = `<!doctype html>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}code{background:#f3f3f3;padding:0 .2em}</style></head>
 <body><h1>untxt is running</h1>
 <p>The REST API is under <a href="/api/health"><code>/api</code></a> (see <a href="/api/openapi.json">openapi.json</a>), the WebSocket at <code>/ws?token=…</code>.</p>
-<p>The web console is not built in this checkout; the README walks through the API with curl.</p></body></html>`;
+<p>The web console is not built in this checkout: run <code>npm run build:web</code> (or <code>npx vite build web</code>) and reload. The README walks through the API with curl.</p></body></html>`;
 
 /**
  * Serves the built web app (`web/dist`) with an SPA fallback to index.html, or a landing page when no
@@ -38,7 +39,11 @@ export const serveStatic = async (req: IncomingMessage, res: ServerResponse): Pr
     return false;
   }
   const candidate = normalize(join(WEB_ROOT, pathname));
-  if (!candidate.startsWith(WEB_ROOT.endsWith(sep) ? WEB_ROOT : WEB_ROOT + sep) && candidate + sep !== WEB_ROOT) return false;
+  if (
+    !candidate.startsWith(WEB_ROOT.endsWith(sep) ? WEB_ROOT : WEB_ROOT + sep) &&
+    candidate + sep !== WEB_ROOT
+  )
+    return false;
   const send = async (file: string): Promise<boolean> => {
     try {
       const info = await stat(file);
@@ -46,7 +51,9 @@ export const serveStatic = async (req: IncomingMessage, res: ServerResponse): Pr
       res.writeHead(200, {
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': info.size,
-        'Cache-Control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        'Cache-Control': file.includes(`${sep}assets${sep}`)
+          ? 'public, max-age=31536000, immutable'
+          : 'no-cache',
         'X-Content-Type-Options': 'nosniff',
       });
       if (req.method === 'HEAD') res.end();
@@ -57,9 +64,13 @@ export const serveStatic = async (req: IncomingMessage, res: ServerResponse): Pr
     }
   };
   if (pathname !== '/' && (await send(candidate))) return true;
+  // A missing hashed asset is a 404, not index.html: HTML served as a script only hides the error.
+  if (pathname.startsWith('/assets/')) return false;
   if (await send(join(WEB_ROOT, 'index.html'))) return true;
   if (pathname === '/' || pathname === '/index.html') {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : LANDING);
+    res
+      .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+      .end(req.method === 'HEAD' ? undefined : LANDING);
     return true;
   }
   return false;

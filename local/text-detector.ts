@@ -6,7 +6,10 @@ import type { LocalOcrEngine } from './ocr/index.js';
  * S3Object and answers in the same shape. Unlike sync Textract it takes any number of pages, so the
  * async branch of the state machine runs through it too.
  */
-export const createLocalTextDetector = (options: { objects: ObjectStore; engine: LocalOcrEngine }): TextDetector => ({
+export const createLocalTextDetector = (options: {
+  objects: ObjectStore;
+  engine: LocalOcrEngine;
+}): TextDetector => ({
   async detectDocumentText({ key, contentType }): Promise<DetectedText> {
     const bytes = await options.objects.read(key);
     return options.engine.detectDocumentText(bytes, contentType);

@@ -92,3 +92,14 @@ export async function deleteConnectionsOlderThan(db: Db, before: Date): Promise<
   const result = await db.deleteFrom('connections').where('last_seen_at', '<', before).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Removes connections opened before `before`. API Gateway closes every connection after 2 hours, so
+ * older rows are leftovers whose `$disconnect` was lost.
+ *
+ * @returns How many were removed.
+ */
+export async function deleteConnectionsConnectedBefore(db: Db, before: Date): Promise<number> {
+  const result = await db.deleteFrom('connections').where('connected_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -475,3 +475,51 @@ export async function findOwnedTaskIds(db: Db, userId: string, taskIds: string[]
     .execute();
   return rows.map((row) => row.id);
 }
+
+/**
+ * Deletes up to `limit` tasks soft-deleted before `deletedBefore` (results, events and text jobs
+ * cascade), then their file rows unless another task still points at one.
+ *
+ * @returns How many tasks were deleted.
+ */
+export async function purgeDeletedTasks(
+  db: Db,
+  input: { deletedBefore: Date; limit: number },
+): Promise<number> {
+  const expired = await db
+    .selectFrom('tasks')
+    .select(['id', 'file_id'])
+    .where('deleted_at', 'is not', null)
+    .where('deleted_at', '<', input.deletedBefore)
+    .orderBy('deleted_at')
+    .limit(input.limit)
+    .execute();
+  if (expired.length === 0) return 0;
+  const result = await db
+    .deleteFrom('tasks')
+    .where(
+      'id',
+      'in',
+      expired.map((task) => task.id),
+    )
+    .where('deleted_at', '<', input.deletedBefore)
+    .executeTakeFirst();
+  await db
+    .deleteFrom('files')
+    .where(
+      'id',
+      'in',
+      expired.map((task) => task.file_id),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('tasks')
+            .select(sql`1`.as('one'))
+            .whereRef('tasks.file_id', '=', 'files.id'),
+        ),
+      ),
+    )
+    .execute();
+  return Number(result.numDeletedRows);
+}

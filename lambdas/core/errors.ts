@@ -1,3 +1,5 @@
+import type { TaskErrorCode } from './task.js';
+
 /**
  * One base error with a stable `code`. Subclasses say what went wrong; `shared/http.ts` maps them to
  * HTTP once, and workflow handlers surface `name` so Step Functions `Retry`/`Catch` can match it.
@@ -82,8 +84,8 @@ export class UnsupportedMediaTypeError extends UntxtError {
  * and the message on the task. Never retried.
  */
 export class DocumentRejectedError extends UntxtError {
-  readonly taskCode: import('./task.js').TaskErrorCode;
-  constructor(taskCode: import('./task.js').TaskErrorCode, message: string, options?: ErrorOptions) {
+  readonly taskCode: TaskErrorCode;
+  constructor(taskCode: TaskErrorCode, message: string, options?: ErrorOptions) {
     super(taskCode, message, options);
     this.name = 'DocumentRejectedError';
     this.taskCode = taskCode;

@@ -129,8 +129,12 @@ export const ENV_SCHEMAS = {
     ...database,
     ...realtime,
     ...workflow,
-    /** A task `queued`/`processing` untouched for this long is stuck. @default '30' */
-    JANITOR_STUCK_AFTER_MINUTES: positiveInt(30),
+    /**
+     * A task `queued`/`processing` untouched for this long is stuck. Keep it above the longest silent
+     * stretch of a healthy run: `RecognizeAsync` waits up to an hour without a progress update.
+     * @default '90'
+     */
+    JANITOR_STUCK_AFTER_MINUTES: positiveInt(90),
     /** Attempts before a stuck task is failed with `TIMEOUT`. @default '3' */
     JANITOR_MAX_ATTEMPTS: positiveInt(3),
   }),

@@ -15,16 +15,57 @@ export interface FunctionSettings {
 
 export const FUNCTION_SETTINGS = {
   api: { memorySize: 1024, timeoutSeconds: 29, description: 'REST API behind /api/{proxy+}' },
-  ws: { memorySize: 512, timeoutSeconds: 10, description: 'WebSocket routes: $connect (verifies ?token=), $disconnect, ping, subscribe, $default' },
-  dispatcher: { memorySize: 512, timeoutSeconds: 60, description: 'Intake queue consumer: validates uploads and starts executions' },
-  download: { memorySize: 2048, timeoutSeconds: 290, description: 'Workflow Download: inspects and converts the document' },
-  recognize: { memorySize: 512, timeoutSeconds: 120, description: 'Workflow Recognize: synchronous DetectDocumentText' },
-  startTextDetection: { memorySize: 256, timeoutSeconds: 30, description: 'Workflow RecognizeAsync: starts the Textract job' },
-  textDetectionCompleted: { memorySize: 512, timeoutSeconds: 120, description: 'Textract SNS callback: completes the task token' },
-  writeResult: { memorySize: 1024, timeoutSeconds: 290, description: 'Workflow WriteResult: renders and stores the result' },
-  markFailed: { memorySize: 256, timeoutSeconds: 55, description: 'Workflow MarkFailed: records the error code' },
-  janitor: { memorySize: 512, timeoutSeconds: 300, description: 'Scheduled: re-drives stuck tasks, purges expired data' },
-  migrate: { memorySize: 512, timeoutSeconds: 300, description: 'Deploy-time custom resource: applies the kysely migrations' },
+  ws: {
+    memorySize: 512,
+    timeoutSeconds: 10,
+    description: 'WebSocket routes: $connect (verifies ?token=), $disconnect, ping, subscribe, $default',
+  },
+  dispatcher: {
+    memorySize: 512,
+    timeoutSeconds: 60,
+    description: 'Intake queue consumer: validates uploads and starts executions',
+  },
+  download: {
+    memorySize: 2048,
+    timeoutSeconds: 290,
+    description: 'Workflow Download: inspects and converts the document',
+  },
+  recognize: {
+    // Waits on DetectDocumentText for most of its run: more memory (and CPU) would not shorten it.
+    memorySize: 256,
+    timeoutSeconds: 120,
+    description: 'Workflow Recognize: synchronous DetectDocumentText',
+  },
+  startTextDetection: {
+    memorySize: 256,
+    timeoutSeconds: 30,
+    description: 'Workflow RecognizeAsync: starts the Textract job',
+  },
+  textDetectionCompleted: {
+    memorySize: 512,
+    timeoutSeconds: 120,
+    description: 'Textract SNS callback: completes the task token',
+  },
+  writeResult: {
+    memorySize: 1024,
+    timeoutSeconds: 290,
+    description: 'Workflow WriteResult: renders and stores the result',
+  },
+  markFailed: {
+    memorySize: 256,
+    timeoutSeconds: 55,
+    description: 'Workflow MarkFailed: records the error code',
+  },
+  janitor: {
+    memorySize: 512,
+    timeoutSeconds: 300,
+    description: 'Scheduled: re-drives stuck tasks, purges expired data',
+  },
+  migrate: {
+    memorySize: 512,
+    timeoutSeconds: 300,
+    description: 'Deploy-time custom resource: applies the kysely migrations',
+  },
 } as const satisfies Record<FunctionName, FunctionSettings>;
 
 /** SQS visibility timeout ≥ 6 × the consumer's timeout (AWS guidance for Lambda event sources). */

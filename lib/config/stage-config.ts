@@ -79,7 +79,9 @@ export const STAGE_CONFIGS: Record<StageName, StageConfig> = {
 export function stageConfig(stage: unknown): StageConfig {
   const name = stage ?? 'dev';
   if (typeof name !== 'string' || !(STAGES as readonly string[]).includes(name)) {
-    throw new Error(`Unknown stage '${String(name)}': use one of ${STAGES.join(', ')} (cdk.json context "stage")`);
+    throw new Error(
+      `Unknown stage '${String(name)}': use one of ${STAGES.join(', ')} (cdk.json context "stage")`,
+    );
   }
   return STAGE_CONFIGS[name as StageName];
 }

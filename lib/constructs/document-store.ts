@@ -61,7 +61,10 @@ export class DocumentStore extends Construct {
           id: 'soft-deleted',
           tagFilters: { deleted: 'true' },
           transitions: [
-            { storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(SOFT_DELETE_ARCHIVE_DAYS) },
+            {
+              storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(SOFT_DELETE_ARCHIVE_DAYS),
+            },
           ],
           expiration: Duration.days(SOFT_DELETE_EXPIRE_DAYS),
           // The expired current version becomes noncurrent (versioning): remove it the next day too.

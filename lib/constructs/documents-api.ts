@@ -75,7 +75,9 @@ export class DocumentsApi extends Construct {
       },
     });
 
-    const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.userPool] });
+    const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [props.userPool],
+    });
     const validator = new RequestValidator(this, 'Validator', {
       restApi: this.api,
       validateRequestParameters: true,
@@ -95,8 +97,14 @@ export class DocumentsApi extends Construct {
         requestValidator: validator,
       });
       Validations.of(method).acknowledge(
-        { id: 'AwsSolutions-APIG4', reason: `GET /api/${path} is public by contract (health probe, API description).` },
-        { id: 'AwsSolutions-COG4', reason: `GET /api/${path} is public by contract (health probe, API description).` },
+        {
+          id: 'AwsSolutions-APIG4',
+          reason: `GET /api/${path} is public by contract (health probe, API description).`,
+        },
+        {
+          id: 'AwsSolutions-COG4',
+          reason: `GET /api/${path} is public by contract (health probe, API description).`,
+        },
       );
     }
     // CORS preflight (OPTIONS) must be answered without credentials.
@@ -113,14 +121,22 @@ export class DocumentsApi extends Construct {
         reason:
           'Protected by the Cognito authorizer, request validation and stage throttling; a regional WAF web ACL is attached per deployment when the API is exposed publicly (it adds a fixed monthly cost).',
       },
-      { id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted', reason: 'Responses are per user and change every second; caching would serve stale or foreign data.' },
-      { id: 'HIPAA.Security-APIGWSSLEnabled', reason: 'The only backend is a Lambda proxy integration; there is no HTTP backend to present a client certificate to.' },
+      {
+        id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
+        reason: 'Responses are per user and change every second; caching would serve stale or foreign data.',
+      },
+      {
+        id: 'HIPAA.Security-APIGWSSLEnabled',
+        reason:
+          'The only backend is a Lambda proxy integration; there is no HTTP backend to present a client certificate to.',
+      },
     );
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
       Validations.of(cloudWatchRole).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason: 'The AWS managed policy is the documented policy for API Gateway’s account-level logging role.',
+        reason:
+          'The AWS managed policy is the documented policy for API Gateway’s account-level logging role.',
       });
     }
   }

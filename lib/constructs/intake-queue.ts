@@ -47,7 +47,10 @@ export class IntakeQueue extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge(
       { id: 'AwsSolutions-SQS3', reason: 'This is the intake queue’s dead-letter queue.' },
-      { id: 'Serverless-SQSRedrivePolicy', reason: 'This is the intake queue’s dead-letter queue; it has no further one.' },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason: 'This is the intake queue’s dead-letter queue; it has no further one.',
+      },
     );
   }
 }

@@ -6,7 +6,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DEFINITION_PATH, FUNCTION_SUBSTITUTIONS } from '../../local/stepfunctions/definition.js';
+import type { FUNCTION_SUBSTITUTIONS } from '../../local/stepfunctions/definition.js';
+import { DEFINITION_PATH } from '../../local/stepfunctions/definition.js';
 
 /** The function behind each `${…FunctionArn}` placeholder of the shared definition. */
 export type WorkflowFunctions = Record<keyof typeof FUNCTION_SUBSTITUTIONS, IFunction>;
@@ -54,7 +55,12 @@ export class OcrPipeline extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     });
-    this.textractTopic.grantPublish(this.textractRole);
+    // Explicit instead of topic.grantPublish (which adds kms:GenerateDataKey*): exactly what SNS
+    // needs to publish to a KMS-encrypted topic on the publisher's behalf.
+    this.textractRole.addToPolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.textractTopic.topicArn] }),
+    );
+    props.encryptionKey.grant(this.textractRole, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
   /** The state machine; throws before {@link bindFunctions}. */
@@ -99,7 +105,8 @@ export class OcrPipeline extends Construct {
   acknowledge(): void {
     Validations.of(this.stateMachine).acknowledge({
       id: 'HIPAA.Security-IAMNoInlinePolicy',
-      reason: 'CDK scopes the state machine’s inline policy to the five workflow functions, its log delivery and X-Ray.',
+      reason:
+        'CDK scopes the state machine’s inline policy to the five workflow functions, its log delivery and X-Ray.',
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
-import { CfnStage, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -66,7 +67,10 @@ export class RealtimeApi extends Construct {
       autoDeploy: true,
       throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
       detailedMetricsEnabled: true,
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: WEBSOCKET_ACCESS_LOG_FORMAT },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: WEBSOCKET_ACCESS_LOG_FORMAT,
+      },
     });
     const cfnStage = this.stage.node.defaultChild as CfnStage;
     cfnStage.addPropertyOverride('DefaultRouteSettings.LoggingLevel', 'ERROR');

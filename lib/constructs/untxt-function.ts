@@ -7,9 +7,10 @@ import { Architecture, type ILayerVersion, LoggingFormat, Runtime, Tracing } fro
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { ENTRY_FILES, type FunctionEnvironment, type FunctionName } from '../../lambdas/entry/env.js';
 import { FUNCTION_SETTINGS } from '../config/function-settings.js';
+import { moduleGraphImports } from '../config/module-graph.js';
 
 /** The repository root: entries, the lock file and `tsconfig.json` are resolved against it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,15 +39,10 @@ export interface UntxtFunctionProps<N extends FunctionName> {
   /** Where failed asynchronous invocations land (shared by the stack's functions). */
   readonly deadLetterQueue: IQueue;
   /**
-   * Instruction set. Every function runs on Graviton except where a native dependency has no arm64
-   * build available to the bundler.
-   * @default Architecture.ARM_64
+   * sharp (native) for linux-x64. A function whose module graph imports sharp runs on x86_64 with
+   * this layer and sharp left out of the bundle; every other function runs on arm64 (Graviton).
    */
-  readonly architecture?: Architecture;
-  /** Packages left out of the bundle (provided by `layers`). @default - none, everything is bundled */
-  readonly externalModules?: string[];
-  /** @default - none */
-  readonly layers?: ILayerVersion[];
+  readonly sharpLayer: ILayerVersion;
   /** @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
   /** Prefix of the Powertools service name, e.g. `untxt-dev`. @default 'untxt' */
@@ -55,13 +51,15 @@ export interface UntxtFunctionProps<N extends FunctionName> {
 
 /**
  * One untxt Lambda function: `NodejsFunction` bundled by esbuild as minified ESM with source maps,
- * arm64, `nodejs22.x`, X-Ray tracing, JSON logs to its own encrypted log group with retention,
+ * arm64 (x86_64 + the sharp layer when its code imports sharp), `nodejs22.x`, X-Ray tracing, JSON logs to its own encrypted log group with retention,
  * Powertools settings, in the VPC, with a dead-letter queue. The entry file, memory and timeout come
  * from `lambdas/entry/env.ts` and `lib/config/function-settings.ts`; only the environment differs.
  */
 export class UntxtFunction<N extends FunctionName = FunctionName> extends NodejsFunction {
   /** The function's name in `lambdas/entry/env.ts`. */
   readonly untxtName: N;
+  /** Runs on x86_64 with the sharp layer (its code imports sharp). */
+  readonly usesSharp: boolean;
 
   constructor(scope: Construct, id: string, props: UntxtFunctionProps<N>) {
     const settings = FUNCTION_SETTINGS[props.name];
@@ -70,14 +68,16 @@ export class UntxtFunction<N extends FunctionName = FunctionName> extends Nodejs
       encryptionKey: props.encryptionKey,
     });
     const serviceName = `${props.servicePrefix ?? 'untxt'}-${props.name}`;
+    const entry = join(PROJECT_ROOT, ENTRY_FILES[props.name]);
+    const needsSharp = moduleGraphImports(entry, 'sharp');
     super(scope, id, {
-      entry: join(PROJECT_ROOT, ENTRY_FILES[props.name]),
+      entry,
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       description: settings.description,
       runtime: FUNCTION_RUNTIME,
-      architecture: props.architecture ?? Architecture.ARM_64,
+      architecture: needsSharp ? Architecture.X86_64 : Architecture.ARM_64,
       memorySize: settings.memorySize,
       timeout: Duration.seconds(settings.timeoutSeconds),
       tracing: Tracing.ACTIVE,
@@ -88,7 +88,7 @@ export class UntxtFunction<N extends FunctionName = FunctionName> extends Nodejs
       vpc: props.network.vpc,
       vpcSubnets: props.network.subnets,
       securityGroups: props.network.securityGroups,
-      ...(props.layers && { layers: props.layers }),
+      ...(needsSharp && { layers: [props.sharpLayer] }),
       ...(props.reservedConcurrentExecutions !== undefined && {
         reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       }),
@@ -107,13 +107,15 @@ export class UntxtFunction<N extends FunctionName = FunctionName> extends Nodejs
         sourcesContent: false,
         mainFields: ['module', 'main'],
         // ESM bundles of CommonJS dependencies (pg, …) still call require(): give them one.
-        banner: "import { createRequire as __untxtCreateRequire } from 'node:module'; const require = __untxtCreateRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __untxtCreateRequire } from 'node:module'; const require = __untxtCreateRequire(import.meta.url);",
         // Bundle the SDK too: the versions the handlers were tested with, not the runtime's.
-        externalModules: props.externalModules ?? [],
+        externalModules: needsSharp ? ['sharp'] : [],
         tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
       },
     });
     this.untxtName = props.name;
+    this.usesSharp = needsSharp;
 
     const why = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
     why(

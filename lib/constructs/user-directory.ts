@@ -51,7 +51,9 @@ export class UserDirectory extends Construct {
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       featurePlan: props.threatProtection ? FeaturePlan.PLUS : FeaturePlan.ESSENTIALS,
-      ...(props.threatProtection && { standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION }),
+      ...(props.threatProtection && {
+        standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      }),
       deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -72,11 +74,16 @@ export class UserDirectory extends Construct {
 
     Validations.of(this.userPool).acknowledge({
       id: 'AwsSolutions-COG2',
-      reason: 'MFA is optional by product decision (TOTP offered to every user); admins are expected to enrol.',
+      reason:
+        'MFA is optional by product decision (TOTP offered to every user); admins are expected to enrol.',
     });
     if (!props.threatProtection) {
-      const reason = 'Threat protection (Plus plan, per-MAU price) is enforced in prod only; this stage has no real users.';
-      Validations.of(this.userPool).acknowledge({ id: 'AwsSolutions-COG3', reason }, { id: 'AwsSolutions-COG8', reason });
+      const reason =
+        'Threat protection (Plus plan, per-MAU price) is enforced in prod only; this stage has no real users.';
+      Validations.of(this.userPool).acknowledge(
+        { id: 'AwsSolutions-COG3', reason },
+        { id: 'AwsSolutions-COG8', reason },
+      );
     }
   }
 }

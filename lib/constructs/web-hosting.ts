@@ -6,7 +6,6 @@ import {
   HttpVersion,
   PriceClass,
   ResponseHeadersPolicy,
-  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -67,7 +66,10 @@ export class WebHosting extends Construct {
         },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        referrerPolicy: {
+          referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
         xssProtection: { protection: true, modeBlock: true, override: true },
       },
     });
@@ -88,7 +90,6 @@ export class WebHosting extends Construct {
         responsePagePath: '/index.html',
         ttl: Duration.minutes(1),
       })),
-      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
       enableLogging: true,
@@ -98,9 +99,21 @@ export class WebHosting extends Construct {
 
     const why = (scope: Construct, ruleId: string, reason: string) =>
       Validations.of(scope).acknowledge({ id: ruleId, reason });
-    why(this.bucket, 'HIPAA.Security-S3DefaultEncryptionKMS', 'Public static web assets, no customer data: SSE-S3 is enough and keeps CloudFront reads off the KMS key.');
-    why(this.bucket, 'HIPAA.Security-S3BucketReplicationEnabled', 'Build artefacts, reproducible from the repository: no replication needed.');
-    why(this.distribution, 'AwsSolutions-CFR1', 'The app is offered worldwide; no geographic restriction applies.');
+    why(
+      this.bucket,
+      'HIPAA.Security-S3DefaultEncryptionKMS',
+      'Public static web assets, no customer data: SSE-S3 is enough and keeps CloudFront reads off the KMS key.',
+    );
+    why(
+      this.bucket,
+      'HIPAA.Security-S3BucketReplicationEnabled',
+      'Build artefacts, reproducible from the repository: no replication needed.',
+    );
+    why(
+      this.distribution,
+      'AwsSolutions-CFR1',
+      'The app is offered worldwide; no geographic restriction applies.',
+    );
     why(
       this.distribution,
       'AwsSolutions-CFR2',
@@ -109,7 +122,7 @@ export class WebHosting extends Construct {
     why(
       this.distribution,
       'AwsSolutions-CFR4',
-      'With the default *.cloudfront.net certificate CloudFront fixes the viewer policy; TLSv1.2_2021 is set and applies as soon as a custom domain certificate is attached.',
+      'With the default *.cloudfront.net certificate CloudFront fixes the viewer TLS policy; set minimumProtocolVersion TLSv1.2_2021 together with the custom domain certificate.',
     );
   }
 }

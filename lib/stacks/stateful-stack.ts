@@ -10,7 +10,8 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
   CaCertificate,
   Credentials,
@@ -97,12 +98,17 @@ export class StatefulStack extends Stack {
       enforceSSL: true,
       versioned: true,
       objectOwnership: ObjectOwnership.OBJECT_WRITER,
-      lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays), noncurrentVersionExpiration: Duration.days(1) }],
+      lifecycleRules: [
+        { expiration: Duration.days(config.logRetentionDays), noncurrentVersionExpiration: Duration.days(1) },
+      ],
       removalPolicy: config.removalPolicy,
       autoDeleteObjects: false,
     });
 
-    this.web = new WebHosting(this, 'Web', { logBucket: this.logBucket, removalPolicy: config.removalPolicy });
+    this.web = new WebHosting(this, 'Web', {
+      logBucket: this.logBucket,
+      removalPolicy: config.removalPolicy,
+    });
     const webOrigins = [`https://${this.web.distribution.distributionDomainName}`, ...config.extraWebOrigins];
 
     this.documents = new DocumentStore(this, 'Documents', {
@@ -113,9 +119,13 @@ export class StatefulStack extends Stack {
     });
 
     this.intake = new IntakeQueue(this, 'Intake', { removalPolicy: config.removalPolicy });
-    this.documents.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.intake.queue), {
-      prefix: 'uploads/',
-    });
+    this.documents.bucket.addEventNotification(
+      EventType.OBJECT_CREATED,
+      new SqsDestination(this.intake.queue),
+      {
+        prefix: 'uploads/',
+      },
+    );
 
     // Database: isolated subnets, reachable only from the proxy, which is reachable only from the functions.
     this.functionSecurityGroup = new SecurityGroup(this, 'FunctionSecurityGroup', {
@@ -233,7 +243,8 @@ export class StatefulStack extends Stack {
   }
 
   private acknowledge(config: StageConfig): void {
-    const why = (scope: Construct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+    const why = (scope: Construct, id: string, reason: string) =>
+      Validations.of(scope).acknowledge({ id, reason });
     why(
       this.database,
       'AwsSolutions-RDS11',
@@ -246,12 +257,28 @@ export class StatefulStack extends Stack {
     );
     // Stage-dependent: prod turns both on and the rules pass; only a stage without them acknowledges.
     if (!config.databaseMultiAz) {
-      why(this.database, 'AwsSolutions-RDS3', `Multi-AZ is off in ${config.stage} to halve the fixed cost; prod runs Multi-AZ.`);
-      why(this.database, 'HIPAA.Security-RDSMultiAZSupport', `Multi-AZ is off in ${config.stage}; prod runs Multi-AZ.`);
+      why(
+        this.database,
+        'AwsSolutions-RDS3',
+        `Multi-AZ is off in ${config.stage} to halve the fixed cost; prod runs Multi-AZ.`,
+      );
+      why(
+        this.database,
+        'HIPAA.Security-RDSMultiAZSupport',
+        `Multi-AZ is off in ${config.stage}; prod runs Multi-AZ.`,
+      );
     }
     if (!config.deletionProtection) {
-      why(this.database, 'AwsSolutions-RDS10', `Deletion protection is off in ${config.stage} so the stack can be torn down; prod has it on.`);
-      why(this.database, 'HIPAA.Security-RDSInstanceDeletionProtectionEnabled', `Deletion protection is off in ${config.stage}; prod has it on.`);
+      why(
+        this.database,
+        'AwsSolutions-RDS10',
+        `Deletion protection is off in ${config.stage} so the stack can be torn down; prod has it on.`,
+      );
+      why(
+        this.database,
+        'HIPAA.Security-RDSInstanceDeletionProtectionEnabled',
+        `Deletion protection is off in ${config.stage}; prod has it on.`,
+      );
     }
     why(
       this.database.node.findChild('MonitoringRole'),
@@ -259,22 +286,53 @@ export class StatefulStack extends Stack {
       'The AWS managed policy is the documented, minimal policy for RDS enhanced monitoring.',
     );
     why(this.logBucket, 'AwsSolutions-S1', 'This is the access-log bucket; logging it to itself would loop.');
-    why(this.logBucket, 'HIPAA.Security-S3BucketLoggingEnabled', 'This is the access-log bucket; logging it to itself would loop.');
-    why(this.logBucket, 'HIPAA.Security-S3DefaultEncryptionKMS', 'S3 server access logging only delivers to SSE-S3 buckets.');
-    why(this.logBucket, 'HIPAA.Security-S3BucketReplicationEnabled', 'Access logs are kept for the stage’s log retention only; no replication.');
-    const notifications = this.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+    why(
+      this.logBucket,
+      'HIPAA.Security-S3BucketLoggingEnabled',
+      'This is the access-log bucket; logging it to itself would loop.',
+    );
+    why(
+      this.logBucket,
+      'HIPAA.Security-S3DefaultEncryptionKMS',
+      'S3 server access logging only delivers to SSE-S3 buckets.',
+    );
+    why(
+      this.logBucket,
+      'HIPAA.Security-S3BucketReplicationEnabled',
+      'Access logs are kept for the stage’s log retention only; no replication.',
+    );
+    const notifications = this.node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
     if (notifications) {
-      const reason = 'CDK’s bucket-notification handler: runs only while CloudFormation configures the documents bucket’s notification.';
-      why(notifications, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason);
-      why(notifications, 'AwsSolutions-IAM5[Resource::*]', `${reason} s3:PutBucketNotification has to be granted on "*" by CDK.`);
+      const reason =
+        'CDK’s bucket-notification handler: runs only while CloudFormation configures the documents bucket’s notification.';
+      why(
+        notifications,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason,
+      );
+      why(
+        notifications,
+        'AwsSolutions-IAM5[Resource::*]',
+        `${reason} s3:PutBucketNotification has to be granted on "*" by CDK.`,
+      );
     }
     why(
       this.documents.bucket.node.findChild('Notifications'),
       'HIPAA.Security-IAMNoInlinePolicy',
       'The bucket-notification handler’s policy is generated by CDK for this one bucket.',
     );
-    why(this.vpc, 'HIPAA.Security-IAMNoInlinePolicy', 'The flow-log role’s policy is generated by CDK for its one log group.');
-    why(this.proxy, 'HIPAA.Security-IAMNoInlinePolicy', 'The proxy role’s policy is generated by CDK: read the one database secret and decrypt it.');
+    why(
+      this.vpc,
+      'HIPAA.Security-IAMNoInlinePolicy',
+      'The flow-log role’s policy is generated by CDK for its one log group.',
+    );
+    why(
+      this.proxy,
+      'HIPAA.Security-IAMNoInlinePolicy',
+      'The proxy role’s policy is generated by CDK: read the one database secret and decrypt it.',
+    );
     why(
       this.vpc,
       'HIPAA.Security-VPCDefaultSecurityGroupClosed',

@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AssetHashType, CustomResource, DockerImage, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { CustomResource, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -18,10 +25,17 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { FunctionEnvironment, FunctionName } from '../../lambdas/entry/env.js';
 import type { StageConfig } from '../config/stage-config.js';
+import { DocumentsAccess } from '../constructs/documents-access.js';
 import { DocumentsApi } from '../constructs/documents-api.js';
 import { OcrPipeline, TEXTRACT_ACTIONS } from '../constructs/ocr-pipeline.js';
 import { RealtimeApi } from '../constructs/realtime-api.js';
-import { type FunctionNetwork, PROJECT_ROOT, UntxtFunction, type UntxtFunctionProps } from '../constructs/untxt-function.js';
+import { SharpLayer } from '../constructs/sharp-layer.js';
+import {
+  type FunctionNetwork,
+  PROJECT_ROOT,
+  UntxtFunction,
+  type UntxtFunctionProps,
+} from '../constructs/untxt-function.js';
 import { allowWildcards } from '../nag-wildcards.js';
 import { DATABASE_NAME, DATABASE_USER, type StatefulStack } from './stateful-stack.js';
 
@@ -31,9 +45,9 @@ export interface StatelessStackProps extends StackProps {
   readonly stateful: StatefulStack;
 }
 
-/** Object-key prefixes of the documents bucket, as IAM resource patterns. */
-const UPLOADS = 'uploads/*';
-const RESULTS = 'results/*';
+/** Object-key prefixes of the documents bucket. */
+const UPLOADS = 'uploads/';
+const RESULTS = 'results/';
 
 /**
  * The code: every Lambda function (least-privilege grants, one by one), the state machine over the
@@ -56,10 +70,10 @@ export class StatelessStack extends Stack {
     const bucket = stateful.documents.bucket;
     const logRetention = config.logRetentionDays as RetentionDays;
 
+    // SSE-SQS, not the data key: failed events carry ids, not documents, and every function (and
+    // SNS, EventBridge) can then dead-letter here without a KMS grant.
     this.failedInvocations = new Queue(this, 'FailedInvocations', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      dataKeyReuse: Duration.hours(1),
+      encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -75,7 +89,11 @@ export class StatelessStack extends Stack {
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
     });
-    this.pipeline = new OcrPipeline(this, 'Pipeline', { name: `${config.prefix}-ocr`, logRetention, encryptionKey: key });
+    this.pipeline = new OcrPipeline(this, 'Pipeline', {
+      name: `${config.prefix}-ocr`,
+      logRetention,
+      encryptionKey: key,
+    });
 
     const network: FunctionNetwork = {
       vpc: stateful.vpc,
@@ -88,10 +106,13 @@ export class StatelessStack extends Stack {
       DB_NAME: DATABASE_NAME,
       DB_USER: DATABASE_USER,
     };
-    const documents = { DOCUMENTS_BUCKET: bucket.bucketName, KMS_KEY_ID: key.keyArn };
+    const documentsEnv = { DOCUMENTS_BUCKET: bucket.bucketName, KMS_KEY_ID: key.keyArn };
     const realtime = { WEBSOCKET_MANAGEMENT_ENDPOINT: this.realtime.managementEndpoint };
-    const pipelineEnv = { ...database, ...documents, ...realtime };
+    const pipelineEnv = { ...database, ...documentsEnv, ...realtime };
 
+    // sharp ships native binaries and only its linux-x64 build is installable here: functions whose
+    // code imports it run on x86_64 with sharp from this layer (see UntxtFunction, docs/aws.md).
+    const sharpLayer = new SharpLayer(this, 'SharpLayer');
     const make = <N extends FunctionName>(
       name: N,
       environment: FunctionEnvironment<N>,
@@ -105,26 +126,14 @@ export class StatelessStack extends Stack {
         encryptionKey: key,
         deadLetterQueue: this.failedInvocations,
         servicePrefix: config.prefix,
+        sharpLayer,
         ...extra,
       });
       stateful.proxy.grantConnect(fn, DATABASE_USER);
-      this.failedInvocations.grantSendMessages(fn);
       return fn;
     };
 
-    // sharp ships native binaries; the offline mirror has the linux-x64 build only, so the one
-    // function that converts images runs on x86_64 with sharp in a layer (see docs/aws.md).
-    const sharpLayer = new LayerVersion(this, 'SharpLayer', {
-      description: 'sharp + libvips for linux-x64 (copied from node_modules)',
-      compatibleArchitectures: [Architecture.X86_64],
-      code: sharpLayerCode(),
-    });
-
-    const download = make('download', pipelineEnv, {
-      architecture: Architecture.X86_64,
-      externalModules: ['sharp'],
-      layers: [sharpLayer],
-    });
+    const download = make('download', pipelineEnv);
     const recognize = make('recognize', pipelineEnv);
     const startTextDetection = make('startTextDetection', {
       ...pipelineEnv,
@@ -178,39 +187,47 @@ export class StatelessStack extends Stack {
     };
 
     // ── Grants: each function gets what its code calls, nothing more ──────────────────────────────
-    for (const fn of [api, ws, dispatcher, download, recognize, startTextDetection, textDetectionCompleted, writeResult, markFailed, janitor]) {
+    for (const fn of [
+      api,
+      ws,
+      dispatcher,
+      download,
+      recognize,
+      startTextDetection,
+      textDetectionCompleted,
+      writeResult,
+      markFailed,
+      janitor,
+    ]) {
       this.realtime.grantManageConnections(fn);
     }
+    const documents = new DocumentsAccess(bucket, key);
     // api: presigned POST (uploads), presigned GET (both), soft delete/restore tags, retries, admin queues.
-    bucket.grantPut(api, UPLOADS);
-    bucket.grantRead(api, UPLOADS);
-    bucket.grantRead(api, RESULTS);
-    api.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:PutObjectTagging', 's3:GetObjectTagging'],
-        resources: [bucket.arnForObjects(UPLOADS), bucket.arnForObjects(RESULTS)],
-      }),
-    );
+    documents.grant(api, { read: [UPLOADS, RESULTS], write: [UPLOADS], tag: [UPLOADS, RESULTS] });
     stateMachine.grantStartExecution(api);
-    api.addToRolePolicy(new PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+    api.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }),
+    );
     api.addToRolePolicy(
       new PolicyStatement({
         actions: ['sqs:GetQueueAttributes'],
         resources: [intake.queue.queueArn, intake.deadLetterQueue.queueArn],
       }),
     );
-    // Dead-letter redrive: StartMessageMoveTask on the DLQ; SQS then moves with the caller's rights.
+    // Dead-letter redrive: StartMessageMoveTask moves messages with the caller's rights.
     api.addToRolePolicy(
       new PolicyStatement({
         actions: ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'],
         resources: [intake.deadLetterQueue.queueArn],
       }),
     );
-    intake.queue.grantSendMessages(api);
-    key.grantDecrypt(api);
+    api.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [intake.queue.queueArn] }),
+    );
+    intake.key.grant(api, 'kms:Decrypt', 'kms:GenerateDataKey');
 
     // dispatcher: S3 event → head/magic bytes → start execution.
-    bucket.grantRead(dispatcher, UPLOADS);
+    documents.grant(dispatcher, { read: [UPLOADS] });
     stateMachine.grantStartExecution(dispatcher);
     dispatcher.addEventSource(
       new SqsEventSource(intake.queue, {
@@ -221,22 +238,20 @@ export class StatelessStack extends Stack {
       }),
     );
 
-    // Workflow steps.
-    bucket.grantRead(download, UPLOADS);
-    bucket.grantPut(download, RESULTS);
-    for (const fn of [recognize, startTextDetection]) {
-      // Textract reads the (possibly converted) document with the caller's rights.
-      bucket.grantRead(fn, UPLOADS);
-      bucket.grantRead(fn, RESULTS);
-    }
-    bucket.grantPut(recognize, RESULTS);
-    bucket.grantPut(startTextDetection, RESULTS); // OutputConfig: Textract writes its raw JSON there
-    bucket.grantRead(writeResult, RESULTS);
-    bucket.grantPut(writeResult, RESULTS);
-    bucket.grantPut(textDetectionCompleted, RESULTS);
+    // Workflow steps. Textract reads the (possibly converted) document, and writes its async output,
+    // with the caller's rights.
+    documents.grant(download, { read: [UPLOADS], write: [RESULTS] });
+    documents.grant(recognize, { read: [UPLOADS, RESULTS], write: [RESULTS] });
+    documents.grant(startTextDetection, { read: [UPLOADS, RESULTS], write: [RESULTS] });
+    documents.grant(textDetectionCompleted, { read: [RESULTS], write: [RESULTS] });
+    documents.grant(writeResult, { read: [RESULTS], write: [RESULTS] });
     recognize.addToRolePolicy(new PolicyStatement({ actions: [TEXTRACT_ACTIONS.detect], resources: ['*'] }));
-    startTextDetection.addToRolePolicy(new PolicyStatement({ actions: [TEXTRACT_ACTIONS.start], resources: ['*'] }));
-    textDetectionCompleted.addToRolePolicy(new PolicyStatement({ actions: [TEXTRACT_ACTIONS.get], resources: ['*'] }));
+    startTextDetection.addToRolePolicy(
+      new PolicyStatement({ actions: [TEXTRACT_ACTIONS.start], resources: ['*'] }),
+    );
+    textDetectionCompleted.addToRolePolicy(
+      new PolicyStatement({ actions: [TEXTRACT_ACTIONS.get], resources: ['*'] }),
+    );
     this.pipeline.textractRole.grantPassRole(startTextDetection.grantPrincipal);
     this.pipeline.grantTaskResponse(textDetectionCompleted);
     this.pipeline.textractTopic.addSubscription(
@@ -263,7 +278,10 @@ export class StatelessStack extends Stack {
       name: `${config.prefix}-api`,
       handler: api,
       userPool: stateful.users.userPool,
-      allowedOrigins: [`https://${stateful.web.distribution.distributionDomainName}`, ...config.extraWebOrigins],
+      allowedOrigins: [
+        `https://${stateful.web.distribution.distributionDomainName}`,
+        ...config.extraWebOrigins,
+      ],
       logRetention,
       encryptionKey: key,
       rateLimit: config.apiRateLimit,
@@ -287,7 +305,11 @@ export class StatelessStack extends Stack {
     });
 
     // ── Monitoring ───────────────────────────────────────────────────────────────────────────────
-    this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'untxt alarms', masterKey: key, enforceSSL: true });
+    this.alarmTopic = new Topic(this, 'Alarms', {
+      displayName: 'untxt alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
     if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
     const alarm = (alarmId: string, metric: IMetric, description: string, threshold = 0) => {
       const created = new Alarm(this, alarmId, {
@@ -303,34 +325,101 @@ export class StatelessStack extends Stack {
       return created;
     };
     const fiveMinutes = Duration.minutes(5);
-    alarm('IntakeDeadLettersAlarm', intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 'Uploads failed to dispatch 5 times (intake DLQ not empty)');
-    alarm('FailedInvocationsAlarm', this.failedInvocations.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 'Asynchronous invocations failed (function DLQ not empty)');
-    alarm('FailedExecutionsAlarm', stateMachine.metricFailed({ period: fiveMinutes }), 'OCR executions failed');
-    alarm('TimedOutExecutionsAlarm', stateMachine.metricTimedOut({ period: fiveMinutes }), 'OCR executions timed out');
-    const textractThrottles = ['DetectDocumentText', 'StartDocumentTextDetection', 'GetDocumentTextDetection'].map(
+    alarm(
+      'IntakeDeadLettersAlarm',
+      intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: fiveMinutes,
+        statistic: 'Maximum',
+      }),
+      'Uploads failed to dispatch 5 times (intake DLQ not empty)',
+    );
+    alarm(
+      'FailedInvocationsAlarm',
+      this.failedInvocations.metricApproximateNumberOfMessagesVisible({
+        period: fiveMinutes,
+        statistic: 'Maximum',
+      }),
+      'Asynchronous invocations failed (function DLQ not empty)',
+    );
+    alarm(
+      'FailedExecutionsAlarm',
+      stateMachine.metricFailed({ period: fiveMinutes }),
+      'OCR executions failed',
+    );
+    alarm(
+      'TimedOutExecutionsAlarm',
+      stateMachine.metricTimedOut({ period: fiveMinutes }),
+      'OCR executions timed out',
+    );
+    const textractThrottles = [
+      'DetectDocumentText',
+      'StartDocumentTextDetection',
+      'GetDocumentTextDetection',
+    ].map(
       (operation) =>
-        new Metric({ namespace: 'AWS/Textract', metricName: 'ThrottledCount', dimensionsMap: { Operation: operation }, statistic: 'Sum', period: fiveMinutes }),
+        new Metric({
+          namespace: 'AWS/Textract',
+          metricName: 'ThrottledCount',
+          dimensionsMap: { Operation: operation },
+          statistic: 'Sum',
+          period: fiveMinutes,
+        }),
     );
     textractThrottles.forEach((metric, index) =>
-      alarm(`TextractThrottles${index}Alarm`, metric, `Textract throttled ${metric.dimensions?.Operation} (retries absorb a few; sustained throttling needs a quota increase)`, 10),
+      alarm(
+        `TextractThrottles${index}Alarm`,
+        metric,
+        `Textract throttled ${metric.dimensions?.Operation} (retries absorb a few; sustained throttling needs a quota increase)`,
+        10,
+      ),
     );
     for (const fn of Object.values(this.functions)) {
-      alarm(`${fn.node.id}ErrorsAlarm`, fn.metricErrors({ period: fiveMinutes }), `${fn.untxtName} function errors`);
+      alarm(
+        `${fn.node.id}ErrorsAlarm`,
+        fn.metricErrors({ period: fiveMinutes }),
+        `${fn.untxtName} function errors`,
+      );
     }
-    alarm('Api5xxAlarm', this.documentsApi.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }), 'REST API 5xx responses');
+    alarm(
+      'Api5xxAlarm',
+      this.documentsApi.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+      'REST API 5xx responses',
+    );
 
     new Dashboard(this, 'Dashboard', {
       dashboardName: `${config.prefix}-overview`,
       widgets: [
         [
-          new GraphWidget({ title: 'Executions', left: [stateMachine.metricStarted(), stateMachine.metricSucceeded(), stateMachine.metricFailed()] }),
-          new GraphWidget({ title: 'Intake queue', left: [intake.queue.metricApproximateNumberOfMessagesVisible(), intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible()] }),
+          new GraphWidget({
+            title: 'Executions',
+            left: [stateMachine.metricStarted(), stateMachine.metricSucceeded(), stateMachine.metricFailed()],
+          }),
+          new GraphWidget({
+            title: 'Intake queue',
+            left: [
+              intake.queue.metricApproximateNumberOfMessagesVisible(),
+              intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
+            ],
+          }),
           new GraphWidget({ title: 'Textract throttles', left: textractThrottles }),
         ],
         [
-          new GraphWidget({ title: 'Function errors', left: Object.values(this.functions).map((fn) => fn.metricErrors()) }),
-          new GraphWidget({ title: 'Function duration p90', left: Object.values(this.functions).map((fn) => fn.metricDuration({ statistic: 'p90' })) }),
-          new GraphWidget({ title: 'REST API', left: [this.documentsApi.api.metricCount(), this.documentsApi.api.metricServerError(), this.documentsApi.api.metricClientError()] }),
+          new GraphWidget({
+            title: 'Function errors',
+            left: Object.values(this.functions).map((fn) => fn.metricErrors()),
+          }),
+          new GraphWidget({
+            title: 'Function duration p90',
+            left: Object.values(this.functions).map((fn) => fn.metricDuration({ statistic: 'p90' })),
+          }),
+          new GraphWidget({
+            title: 'REST API',
+            left: [
+              this.documentsApi.api.metricCount(),
+              this.documentsApi.api.metricServerError(),
+              this.documentsApi.api.metricClientError(),
+            ],
+          }),
         ],
       ],
     });
@@ -338,32 +427,70 @@ export class StatelessStack extends Stack {
     this.pipeline.acknowledge();
     this.acknowledge(provider);
     allowWildcards(this, [
-        { finding: /^Resource::\*$/, reason: 'Only on Textract (no resource-level permissions), X-Ray and CloudWatch Logs delivery actions, which AWS requires on "*".' },
-        { finding: /\/(uploads|results)\/\*>?$/, reason: 'Scoped to one object-key prefix of the documents bucket (uploads/* or results/*); object keys are per user and task.' },
-        { finding: /^Action::s3:(GetObject|GetBucket|List|Abort|DeleteObject|PutObject)\*?/, reason: 'CDK grant actions (s3:GetObject*, s3:List*, s3:Abort*, …) on the prefixes above.' },
-        { finding: /^Action::kms:(GenerateDataKey|ReEncrypt)\*$/, reason: 'CDK grant actions for SSE-KMS with the one data key.' },
-        { finding: /@connections\/\*>?$/, reason: 'PostToConnection/DeleteConnection on this stage’s @connections API; connection ids are only known at run time.' },
-        { finding: /:\*>?$/, reason: 'Version qualifier of a function the state machine or provider invokes (FunctionArn:*).' },
-        { finding: /dbuser:.*\/untxt>?$/, reason: 'rds-db:connect for the one database user through this proxy.' },
+      {
+        finding: /^Resource::\*$/,
+        reason:
+          'Only on Textract (no resource-level permissions), X-Ray and CloudWatch Logs delivery actions, which AWS requires on "*".',
+      },
+      {
+        finding: /\/(uploads|results)\/\*$/,
+        reason:
+          'Scoped to one object-key prefix of the documents bucket (uploads/* or results/*); object keys are per user and task.',
+      },
+      {
+        finding: /@connections\/\*>?$/,
+        reason:
+          'PostToConnection/DeleteConnection on this stage’s @connections API; connection ids are only known at run time.',
+      },
+      {
+        finding: /:\*>?$/,
+        reason: 'Version qualifier of a function the state machine or provider invokes (FunctionArn:*).',
+      },
+      {
+        finding: /dbuser:.*\/untxt>?$/,
+        reason: 'rds-db:connect for the one database user through this proxy.',
+      },
     ]);
   }
 
   private acknowledge(provider: Provider): void {
-    const why = (scope: Construct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
-    const frameworkRole = 'CDK’s custom-resource framework function: it only relays CloudFormation events to the migrate function.';
-    why(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', frameworkRole);
-    why(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]', frameworkRole);
+    const why = (scope: Construct, id: string, reason: string) =>
+      Validations.of(scope).acknowledge({ id, reason });
+    const frameworkRole =
+      'CDK’s custom-resource framework function: it only relays CloudFormation events to the migrate function.';
+    why(
+      provider,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      frameworkRole,
+    );
+    why(
+      provider,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      frameworkRole,
+    );
     why(provider, 'AwsSolutions-L1', frameworkRole + ' Its runtime is chosen by CDK.');
     why(provider, 'Serverless-LambdaLatestVersion', frameworkRole + ' Its runtime is chosen by CDK.');
-    why(provider, 'HIPAA.Security-LambdaDLQ', frameworkRole + ' CloudFormation retries and reports failures.');
+    why(
+      provider,
+      'HIPAA.Security-LambdaDLQ',
+      frameworkRole + ' CloudFormation retries and reports failures.',
+    );
     why(provider, 'Serverless-LambdaDLQ', frameworkRole + ' CloudFormation retries and reports failures.');
     why(provider, 'HIPAA.Security-LambdaConcurrency', frameworkRole);
     why(provider, 'Serverless-LambdaTracing', frameworkRole);
     why(provider, 'Serverless-LambdaDefaultMemorySize', frameworkRole);
     why(provider, 'Serverless-LambdaDefaultTimeout', frameworkRole);
     why(provider, 'HIPAA.Security-IAMNoInlinePolicy', frameworkRole);
-    why(this.pipeline.textractRole, 'HIPAA.Security-IAMNoInlinePolicy', 'sns:Publish on the one completion topic (and its key), generated by topic.grantPublish.');
-    why(this.functions.dispatcher, 'Serverless-LambdaEventSourceMappingDestination', 'SQS event sources cannot have on-failure destinations; failed messages go to the intake queue’s redrive DLQ (maxReceiveCount 5).');
+    why(
+      this.pipeline.textractRole,
+      'HIPAA.Security-IAMNoInlinePolicy',
+      'sns:Publish on the one completion topic (and its key), generated by topic.grantPublish.',
+    );
+    why(
+      this.functions.dispatcher,
+      'Serverless-LambdaEventSourceMappingDestination',
+      'SQS event sources cannot have on-failure destinations; failed messages go to the intake queue’s redrive DLQ (maxReceiveCount 5).',
+    );
   }
 }
 
@@ -373,33 +500,4 @@ function migrationsFingerprint(): string {
   const hash = createHash('sha256');
   for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
   return hash.digest('hex').slice(0, 16);
-}
-
-/**
- * The sharp layer, `nodejs/node_modules/{sharp,@img/*,detect-libc,semver}` copied from the repo's
- * node_modules by local bundling: no npm install, no Docker, works offline. Hashed by the installed
- * versions rather than by fingerprinting node_modules.
- */
-function sharpLayerCode(): Code {
-  const modules = join(PROJECT_ROOT, 'node_modules');
-  const packages = ['sharp', '@img', 'detect-libc', 'semver'];
-  const versions = packages
-    .filter((name) => name !== '@img')
-    .map((name) => `${name}@${(JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')) as { version: string }).version}`);
-  const imgPackages = readdirSync(join(modules, '@img')).sort();
-  return Code.fromAsset(join(modules, 'sharp'), {
-    assetHashType: AssetHashType.CUSTOM,
-    assetHash: [...versions, ...imgPackages].join(','),
-    bundling: {
-      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
-      local: {
-        tryBundle(outputDir: string): boolean {
-          for (const name of packages) {
-            cpSync(join(modules, name), join(outputDir, 'nodejs', 'node_modules', name), { recursive: true, dereference: true });
-          }
-          return true;
-        },
-      },
-    },
-  });
 }

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 
 /** The one state-machine definition, deployed by the CDK stack and run as is by the local host. */
-export const DEFINITION_PATH = fileURLToPath(new URL('../../lib/workflow/ocr-workflow.asl.json', import.meta.url));
+export const DEFINITION_PATH = fileURLToPath(
+  new URL('../../lib/workflow/ocr-workflow.asl.json', import.meta.url),
+);
 
 /** Lambda-backed states and the substitution that names each function's ARN. */
 export const FUNCTION_SUBSTITUTIONS = {
@@ -36,12 +38,14 @@ export const loadDefinition = (
 ): StateMachineDefinition => {
   const text = readFileSync(path, 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) => {
     const value = substitutions[name];
-    if (value === undefined) throw new Error(`State machine definition uses \${${name}} but no substitution was given`);
+    if (value === undefined)
+      throw new Error(`State machine definition uses \${${name}} but no substitution was given`);
     return value;
   });
   const definition = JSON.parse(text) as StateMachineDefinition;
   const unsupported = findUnsupported(definition, '$');
-  if (unsupported.length) throw new Error(`The local runner cannot run these definition fields: ${unsupported.join(', ')}`);
+  if (unsupported.length)
+    throw new Error(`The local runner cannot run these definition fields: ${unsupported.join(', ')}`);
   return definition;
 };
 

@@ -90,7 +90,12 @@ export const createLocalWorkflow = async (options: {
       const execution = machine.run(record.input as unknown as JsonValue, {
         overrides: { taskResourceLocalHandlers: handlers as never },
         context: {
-          Execution: { Id: record.executionArn, Name: record.name, Input: record.input as never, StartTime: record.startedAt },
+          Execution: {
+            Id: record.executionArn,
+            Name: record.name,
+            Input: record.input as never,
+            StartTime: record.startedAt,
+          },
           Task: { Token: `local-task-token:${record.name}` },
         },
       });
@@ -107,7 +112,9 @@ export const createLocalWorkflow = async (options: {
           await persist({ ...record, ...outcome, stoppedAt: new Date().toISOString() });
           logger.debug('Execution finished', { name: record.name, ...outcome });
         })
-        .catch((error: unknown) => logger.error('Could not record execution result', { error: error as Error }))
+        .catch((error: unknown) =>
+          logger.error('Could not record execution result', { error: error as Error }),
+        )
         .finally(() => {
           active.delete(record.name);
           pump();
@@ -135,7 +142,9 @@ export const createLocalWorkflow = async (options: {
       return { executionArn: record.executionArn, started: true };
     },
     async resume() {
-      const names = (await readdir(options.dir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+      const names = (await readdir(options.dir))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, -5));
       let resumed = 0;
       for (const name of names) {
         const record = await read(name);

@@ -12,7 +12,9 @@ export const SCREENSHOT_DIR = resolve('test-results/screenshots');
  */
 export const skipBrowserTests = (): boolean => {
   if (existsSync(CHROMIUM_PATH) || process.env.CI) return false;
-  console.warn(`[browser tests] skipped: ${CHROMIUM_PATH} not found. Install it with \`apt-get install -y chromium\`.`);
+  console.warn(
+    `[browser tests] skipped: ${CHROMIUM_PATH} not found. Install it with \`apt-get install -y chromium\`.`,
+  );
   return true;
 };
 

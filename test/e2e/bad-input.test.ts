@@ -1,7 +1,12 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corruptPdf, encryptedPdf, makePngBomb, renderTextPng } from '../fixtures/documents.js';
-import { startTestHost, uploadThroughPresignedPost, type TestHost, type TestUser } from '../helpers/local-host.js';
+import {
+  startTestHost,
+  uploadThroughPresignedPost,
+  type TestHost,
+  type TestUser,
+} from '../helpers/local-host.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -19,8 +24,12 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
     await t?.stop();
   });
 
-  const post = (path: string, body: string, contentType = 'application/json', token: string | undefined = user.token) =>
-    t.api(token, path, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+  const post = (
+    path: string,
+    body: string,
+    contentType = 'application/json',
+    token: string | undefined = user.token,
+  ) => t.api(token, path, { method: 'POST', headers: { 'Content-Type': contentType }, body });
 
   const createTask = (fields: Record<string, unknown>) => post('/tasks', JSON.stringify(fields));
   const valid = { filename: 'doc.png', contentType: 'image/png', size: 1000 };
@@ -29,11 +38,26 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
     ['malformed JSON', '{"filename":', 400, 'VALIDATION_ERROR'],
     ['an unknown field', JSON.stringify({ ...valid, owner: 'someone-else' }), 400, 'VALIDATION_ERROR'],
     ['a missing field', JSON.stringify({ filename: 'a.png', size: 3 }), 400, 'VALIDATION_ERROR'],
-    ['an unsupported type', JSON.stringify({ ...valid, contentType: 'application/x-msdownload' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'an unsupported type',
+      JSON.stringify({ ...valid, contentType: 'application/x-msdownload' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     ['a file over 50 MB', JSON.stringify({ ...valid, size: 50 * 1024 * 1024 + 1 }), 413, 'PAYLOAD_TOO_LARGE'],
     ['a zero-byte file', JSON.stringify({ ...valid, size: 0 }), 400, 'VALIDATION_ERROR'],
-    ['path traversal in the name', JSON.stringify({ ...valid, filename: '../../etc/passwd' }), 400, 'VALIDATION_ERROR'],
-    ['control characters in the name', JSON.stringify({ ...valid, filename: 'a\u0007b.png' }), 400, 'VALIDATION_ERROR'],
+    [
+      'path traversal in the name',
+      JSON.stringify({ ...valid, filename: '../../etc/passwd' }),
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'control characters in the name',
+      JSON.stringify({ ...valid, filename: 'a\u0007b.png' }),
+      400,
+      'VALIDATION_ERROR',
+    ],
     ['an invalid priority', JSON.stringify({ ...valid, priority: 'urgent' }), 400, 'VALIDATION_ERROR'],
   ])('POST /tasks with %s → %i', async (_label, body, status, code) => {
     // Act
@@ -49,7 +73,10 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
     const before = ((await (await t.api(user.token, '/stats')).json()) as { total: number }).total;
 
     // Act
-    const res = await post('/tasks/batch', JSON.stringify({ files: [valid, { ...valid, filename: 'a/b.png' }] }));
+    const res = await post(
+      '/tasks/batch',
+      JSON.stringify({ files: [valid, { ...valid, filename: 'a/b.png' }] }),
+    );
 
     // Assess
     expect(res.status).toBe(400);
@@ -106,7 +133,10 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
     });
 
     it('refuses an executable named like a PDF with 415, judged by its bytes', async () => {
-      const res = await multipart(Buffer.concat([Buffer.from('MZ\x90\x00'), Buffer.alloc(200)]), 'invoice.pdf');
+      const res = await multipart(
+        Buffer.concat([Buffer.from('MZ\x90\x00'), Buffer.alloc(200)]),
+        'invoice.pdf',
+      );
       expect(res.status).toBe(415);
     });
 
@@ -119,7 +149,10 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
   describe('presigned POST uploads', () => {
     it('refuses a different content type or an empty file and stores nothing', async () => {
       // Prepare
-      const created = (await (await createTask(valid)).json()) as { task: { id: string }; upload: { url: string; fields: Record<string, string> } };
+      const created = (await (await createTask(valid)).json()) as {
+        task: { id: string };
+        upload: { url: string; fields: Record<string, string> };
+      };
 
       // Act
       const wrongType = await uploadThroughPresignedPost(
@@ -132,7 +165,9 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
       // Assess
       expect(wrongType.status).toBe(403);
       expect(empty.status).toBe(400);
-      const status = (await (await t.api(user.token, `/tasks/${created.task.id}/status`)).json()) as { status: string };
+      const status = (await (await t.api(user.token, `/tasks/${created.task.id}/status`)).json()) as {
+        status: string;
+      };
       expect(status.status).toBe('awaiting_upload');
     });
 
@@ -145,7 +180,9 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
       // Prepare
       const bytes = await make();
       const socket = await t.socket(user.token);
-      const created = (await (await createTask({ filename: 'doc', contentType, size: bytes.byteLength })).json()) as {
+      const created = (await (
+        await createTask({ filename: 'doc', contentType, size: bytes.byteLength })
+      ).json()) as {
         task: { id: string };
         upload: { url: string; fields: Record<string, string> };
       };
@@ -156,7 +193,9 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
 
       // Assess
       expect(failed.error).toMatchObject({ code });
-      const detail = (await (await t.api(user.token, `/tasks/${created.task.id}`)).json()) as { task: { error: { code: string; message: string } } };
+      const detail = (await (await t.api(user.token, `/tasks/${created.task.id}`)).json()) as {
+        task: { error: { code: string; message: string } };
+      };
       expect(detail.task.error.code).toBe(code);
       expect(detail.task.error.message).not.toMatch(/at .*\.ts:\d+/);
     });
@@ -192,7 +231,9 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
 
       // Assess
       const errors = socket.messages.filter((m) => m.type === 'error').map((m) => m.code);
-      expect(errors).toEqual(expect.arrayContaining(['INVALID_MESSAGE', 'UNKNOWN_ACTION', 'VALIDATION_ERROR']));
+      expect(errors).toEqual(
+        expect.arrayContaining(['INVALID_MESSAGE', 'UNKNOWN_ACTION', 'VALIDATION_ERROR']),
+      );
       expect(socket.raw.readyState).toBe(WebSocket.OPEN);
     });
   });

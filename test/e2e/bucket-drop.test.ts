@@ -32,8 +32,14 @@ describe('Local platform: S3-drop parity', () => {
     const detail = (await (await t.api(user.token, `/tasks/${String(completed.taskId)}`)).json()) as {
       task: { filename: string; source: string; contentType: string };
     };
-    expect(detail.task).toMatchObject({ filename: 'dropped note.png', source: 'drop', contentType: 'image/png' });
-    const link = (await (await t.api(user.token, `/tasks/${String(completed.taskId)}/result`)).json()) as { url: string };
+    expect(detail.task).toMatchObject({
+      filename: 'dropped note.png',
+      source: 'drop',
+      contentType: 'image/png',
+    });
+    const link = (await (await t.api(user.token, `/tasks/${String(completed.taskId)}/result`)).json()) as {
+      url: string;
+    };
     expect(characterErrorRate(await (await fetch(link.url)).text(), LINES.join('\n'))).toBeLessThan(0.1);
   });
 });

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characterErrorRate, renderTextPdf, renderTextPng } from '../fixtures/documents.js';
-import { startTestHost, uploadThroughPresignedPost, type TestHost, type TestUser } from '../helpers/local-host.js';
+import {
+  startTestHost,
+  uploadThroughPresignedPost,
+  type TestHost,
+  type TestUser,
+} from '../helpers/local-host.js';
 
 const RECEIPT = ['UNTXT TEST RECEIPT', 'Coffee beans 12.50', 'Oat milk 2.20', 'TOTAL 14.70'];
 const PDF_PAGES = [
@@ -33,7 +38,10 @@ describe('Local platform: upload to text, live, on the production handlers', () 
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as CreatedTask & { error?: { code: string; message: string } } };
+    return {
+      status: res.status,
+      body: (await res.json()) as CreatedTask & { error?: { code: string; message: string } },
+    };
   };
 
   const resultText = async (user: TestUser, taskId: string, format = 'txt') => {
@@ -52,7 +60,11 @@ describe('Local platform: upload to text, live, on the production handlers', () 
     const bobSocket = await t.socket(bob.token);
 
     // Act
-    const created = await createTask(alice, { filename: 'receipt.png', contentType: 'image/png', size: png.byteLength });
+    const created = await createTask(alice, {
+      filename: 'receipt.png',
+      contentType: 'image/png',
+      size: png.byteLength,
+    });
     expect(created.status).toBe(201);
     expect(created.body.task.status).toBe('awaiting_upload');
     const upload = await uploadThroughPresignedPost(created.body.upload, png, 'receipt.png');
@@ -77,9 +89,15 @@ describe('Local platform: upload to text, live, on the production handlers', () 
     const socket = await t.socket(alice.token);
 
     // Act
-    const created = await createTask(alice, { filename: 'report.pdf', contentType: 'application/pdf', size: pdf.byteLength });
+    const created = await createTask(alice, {
+      filename: 'report.pdf',
+      contentType: 'application/pdf',
+      size: pdf.byteLength,
+    });
     await uploadThroughPresignedPost(created.body.upload, pdf, 'report.pdf');
-    const done = await socket.waitFor((m) => m.taskId === created.body.task.id && (m.status === 'completed' || m.status === 'failed'));
+    const done = await socket.waitFor(
+      (m) => m.taskId === created.body.task.id && (m.status === 'completed' || m.status === 'failed'),
+    );
 
     // Assess
     expect(done.status).toBe('completed');
@@ -88,7 +106,9 @@ describe('Local platform: upload to text, live, on the production handlers', () 
     const html = await resultText(alice, created.body.task.id, 'html');
     expect(html.contentType).toMatch(/text\/html/);
     expect(html.text).toMatch(/data-page="2"/);
-    const json = JSON.parse((await resultText(alice, created.body.task.id, 'json')).text) as { DocumentMetadata: { Pages: number } };
+    const json = JSON.parse((await resultText(alice, created.body.task.id, 'json')).text) as {
+      DocumentMetadata: { Pages: number };
+    };
     expect(json.DocumentMetadata.Pages).toBe(2);
     const detail = (await (await t.api(alice.token, `/tasks/${created.body.task.id}`)).json()) as {
       task: { pages: number; result: { pages: number; words: number } };
@@ -123,7 +143,9 @@ describe('Local platform: upload to text, live, on the production handlers', () 
     ];
 
     // Act
-    const statuses = await Promise.all(routes.map(async ([method, path]) => (await t.api(bob.token, path, { method })).status));
+    const statuses = await Promise.all(
+      routes.map(async ([method, path]) => (await t.api(bob.token, path, { method })).status),
+    );
 
     // Assess
     expect(statuses).toEqual(routes.map(() => 404));
@@ -136,7 +158,11 @@ describe('Local platform: upload to text, live, on the production handlers', () 
     const socket = await t.socket(alice.token);
 
     // Act
-    const created = await createTask(alice, { filename: 'fake.png', contentType: 'image/png', size: bytes.byteLength });
+    const created = await createTask(alice, {
+      filename: 'fake.png',
+      contentType: 'image/png',
+      size: bytes.byteLength,
+    });
     await uploadThroughPresignedPost(created.body.upload, bytes, 'fake.png');
     const failed = await socket.waitFor((m) => m.taskId === created.body.task.id && m.status === 'failed');
 
@@ -147,13 +173,17 @@ describe('Local platform: upload to text, live, on the production handlers', () 
 
   it('soft-deletes a task and restores it', async () => {
     // Prepare
-    const list = (await (await t.api(alice.token, '/tasks?status=completed')).json()) as { items: Array<{ id: string }> };
+    const list = (await (await t.api(alice.token, '/tasks?status=completed')).json()) as {
+      items: Array<{ id: string }>;
+    };
     const id = list.items[0]!.id;
 
     // Act
     const deleted = await t.api(alice.token, `/tasks/${id}`, { method: 'DELETE' });
     const hidden = (await (await t.api(alice.token, '/tasks')).json()) as { items: Array<{ id: string }> };
-    const trash = (await (await t.api(alice.token, '/tasks?deleted=true')).json()) as { items: Array<{ id: string }> };
+    const trash = (await (await t.api(alice.token, '/tasks?deleted=true')).json()) as {
+      items: Array<{ id: string }>;
+    };
     const restored = await t.api(alice.token, `/tasks/${id}/restore`, { method: 'POST' });
 
     // Assess
@@ -161,6 +191,10 @@ describe('Local platform: upload to text, live, on the production handlers', () 
     expect(hidden.items.map((i) => i.id)).not.toContain(id);
     expect(trash.items.map((i) => i.id)).toContain(id);
     expect(restored.status).toBe(200);
-    expect(((await (await t.api(alice.token, '/tasks')).json()) as { items: Array<{ id: string }> }).items.map((i) => i.id)).toContain(id);
+    expect(
+      ((await (await t.api(alice.token, '/tasks')).json()) as { items: Array<{ id: string }> }).items.map(
+        (i) => i.id,
+      ),
+    ).toContain(id);
   });
 });

@@ -40,7 +40,11 @@ const startProcess = async (env: Record<string, string>): Promise<ChildProcess> 
   return child;
 };
 
-const waitFor = async <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> => {
+const waitFor = async <T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();
@@ -89,7 +93,11 @@ describe('Local platform: nothing lost on restart', () => {
     ).json()) as { task: { id: string }; upload: { url: string; fields: Record<string, string> } };
     await uploadThroughPresignedPost(created.upload, pdf, 'crash.pdf');
     const statusOf = async () =>
-      ((await (await fetch(`${base}/tasks/${created.task.id}/status`, { headers: auth })).json()) as { status: string }).status;
+      (
+        (await (await fetch(`${base}/tasks/${created.task.id}/status`, { headers: auth })).json()) as {
+          status: string;
+        }
+      ).status;
     await waitFor(async () => ((await statusOf()) === 'processing' ? true : undefined), 30_000, 'processing');
 
     // Act
@@ -97,7 +105,11 @@ describe('Local platform: nothing lost on restart', () => {
     await new Promise((resolve) => first.once('exit', resolve));
     const second = await startProcess(env);
     children.push(second);
-    await waitFor(async () => ((await statusOf()) === 'completed' ? true : undefined), 90_000, 'completed after restart');
+    await waitFor(
+      async () => ((await statusOf()) === 'completed' ? true : undefined),
+      90_000,
+      'completed after restart',
+    );
     second.kill('SIGTERM');
     await new Promise((resolve) => second.once('exit', resolve));
 
@@ -110,7 +122,11 @@ describe('Local platform: nothing lost on restart', () => {
         .where('task_id', '=', created.task.id)
         .where('to_status', '=', 'completed')
         .executeTakeFirstOrThrow();
-      const results = await db.selectFrom('results').selectAll().where('task_id', '=', created.task.id).execute();
+      const results = await db
+        .selectFrom('results')
+        .selectAll()
+        .where('task_id', '=', created.task.id)
+        .execute();
       expect(Number(completions.n)).toBe(1);
       expect(results).toHaveLength(1);
       expect(results[0]!.text).toMatch(/Page four survives/i);

@@ -13,7 +13,10 @@ export interface TestUser {
 
 export interface SocketClient {
   messages: Array<Record<string, unknown>>;
-  waitFor(predicate: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitFor(
+    predicate: (m: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   send(message: unknown): void;
   close(): Promise<void>;
   raw: WebSocket;
@@ -35,7 +38,13 @@ let counter = 0;
 export const startTestHost = async (env: Record<string, string> = {}): Promise<TestHost> => {
   const dataDir = env.UNTXT_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'untxt-test-')));
   const host = await startLocalHost(
-    loadLocalConfig({ PORT: '0', UNTXT_DATA_DIR: dataDir, UNTXT_ADMIN_PASSWORD: 'admin-password-1', LOG_LEVEL: 'silent', ...env }),
+    loadLocalConfig({
+      PORT: '0',
+      UNTXT_DATA_DIR: dataDir,
+      UNTXT_ADMIN_PASSWORD: 'admin-password-1',
+      LOG_LEVEL: 'silent',
+      ...env,
+    }),
   );
   const url = `http://127.0.0.1:${host.port}`;
   const sockets: SocketClient[] = [];
@@ -43,7 +52,10 @@ export const startTestHost = async (env: Record<string, string> = {}): Promise<T
   const api = (token: string | undefined, path: string, init: RequestInit = {}) =>
     fetch(`${url}/api${path}`, {
       ...init,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(init.headers as Record<string, string>),
+      },
     });
 
   return {
@@ -64,7 +76,10 @@ export const startTestHost = async (env: Record<string, string> = {}): Promise<T
     async socket(token: string) {
       const raw = new WebSocket(`${url.replace('http', 'ws')}/ws?token=${encodeURIComponent(token)}`);
       const messages: Array<Record<string, unknown>> = [];
-      const waiters: Array<{ predicate: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
+      const waiters: Array<{
+        predicate: (m: Record<string, unknown>) => boolean;
+        resolve: (m: Record<string, unknown>) => void;
+      }> = [];
       raw.on('message', (data) => {
         const message = JSON.parse(String(data)) as Record<string, unknown>;
         messages.push(message);
@@ -87,7 +102,12 @@ export const startTestHost = async (env: Record<string, string> = {}): Promise<T
           if (found) return Promise.resolve(found);
           return new Promise((resolve, reject) => {
             const timer = setTimeout(
-              () => reject(new Error(`No matching WebSocket message in ${timeoutMs} ms; got ${JSON.stringify(messages)}`)),
+              () =>
+                reject(
+                  new Error(
+                    `No matching WebSocket message in ${timeoutMs} ms; got ${JSON.stringify(messages)}`,
+                  ),
+                ),
               timeoutMs,
             );
             waiters.push({

@@ -1,24 +1,37 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { AdminPage, ForbiddenPage } from './admin/admin-page';
-import { createApiClient } from './api/client';
-import { createAuth, isAdmin, sessionStore, type Session } from './auth';
-import { ErrorBoundary } from './components/error-boundary';
-import { ConnectionIndicator } from './components/connection-indicator';
-import { Link } from './components/link';
-import { SignInPage } from './components/sign-in-page';
-import { TasksPage } from './components/tasks-page';
-import { ToastProvider } from './components/toasts';
-import type { RuntimeConfig } from './config';
-import { useLive } from './live/use-live';
-import { matchRoute, usePathname } from './lib/router';
-import { ResultPage } from './viewer/result-page';
+import { AdminPage, ForbiddenPage } from './admin/admin-page.js';
+import { createApiClient } from './api/client.js';
+import { createAuth, isAdmin, sessionStore, type Session } from './auth/index.js';
+import { ErrorBoundary } from './components/error-boundary.js';
+import { ConnectionIndicator } from './components/connection-indicator.js';
+import { Link } from './components/link.js';
+import { SignInPage } from './components/sign-in-page.js';
+import { TasksPage } from './components/tasks-page.js';
+import { ToastProvider } from './components/toasts.js';
+import type { RuntimeConfig } from './config.js';
+import { useLive } from './live/use-live.js';
+import { matchRoute, usePathname } from './lib/router.js';
+import { ResultPage } from './viewer/result-page.js';
 
 /** Refresh (Cognito) this long before the ID token expires; locally, sign out at expiry. */
 const REFRESH_MARGIN_MS = 60_000;
 
-const Shell = ({ config, session, onSignOut }: { config: RuntimeConfig; session: Session; onSignOut: (notice?: string) => void }) => {
+const Shell = ({
+  config,
+  session,
+  onSignOut,
+}: {
+  config: RuntimeConfig;
+  session: Session;
+  onSignOut: (notice?: string) => void;
+}) => {
   const api = useMemo(
-    () => createApiClient({ baseUrl: config.apiUrl, getToken: () => session.token, onUnauthorized: () => onSignOut('Your session has expired. Sign in again.') }),
+    () =>
+      createApiClient({
+        baseUrl: config.apiUrl,
+        getToken: () => session.token,
+        onUnauthorized: () => onSignOut('Your session has expired. Sign in again.'),
+      }),
     [config.apiUrl, session.token, onSignOut],
   );
   const live = useLive(config.wsUrl, session.token);
@@ -55,22 +68,26 @@ const Shell = ({ config, session, onSignOut }: { config: RuntimeConfig; session:
         </div>
       </header>
       <ErrorBoundary key={route.name}>
-      {route.name === 'tasks' ? (
-        <TasksPage api={api} bus={live.bus} />
-      ) : route.name === 'task' ? (
-        <ResultPage key={route.id} api={api} bus={live.bus} id={route.id} />
-      ) : route.name === 'admin' ? (
-        admin ? <AdminPage api={api} tab={route.tab} /> : <ForbiddenPage />
-      ) : (
-        <main id="main" className="page">
-          <div className="empty">
-            <h1>Page not found</h1>
-            <Link to="/" className="button">
-              Back to documents
-            </Link>
-          </div>
-        </main>
-      )}
+        {route.name === 'tasks' ? (
+          <TasksPage api={api} bus={live.bus} />
+        ) : route.name === 'task' ? (
+          <ResultPage key={route.id} api={api} bus={live.bus} id={route.id} />
+        ) : route.name === 'admin' ? (
+          admin ? (
+            <AdminPage api={api} tab={route.tab} />
+          ) : (
+            <ForbiddenPage />
+          )
+        ) : (
+          <main id="main" className="page">
+            <div className="empty">
+              <h1>Page not found</h1>
+              <Link to="/" className="button">
+                Back to documents
+              </Link>
+            </div>
+          </main>
+        )}
       </ErrorBoundary>
     </>
   );
@@ -107,7 +124,11 @@ export const App = ({ config }: { config: RuntimeConfig }) => {
 
   return (
     <ToastProvider>
-      {session ? <Shell config={config} session={session} onSignOut={signOut} /> : <SignInPage auth={auth} notice={notice} onSignedIn={signIn} />}
+      {session ? (
+        <Shell config={config} session={session} onSignOut={signOut} />
+      ) : (
+        <SignInPage auth={auth} notice={notice} onSignedIn={signIn} />
+      )}
     </ToastProvider>
   );
 };

@@ -38,7 +38,9 @@ const isAuthConfig = (value: unknown): value is AuthConfig => {
   if (typeof value !== 'object' || value === null) return false;
   const auth = value as Record<string, unknown>;
   if (auth.mode === 'local') return true;
-  return auth.mode === 'cognito' && typeof auth.region === 'string' && typeof auth.userPoolClientId === 'string';
+  return (
+    auth.mode === 'cognito' && typeof auth.region === 'string' && typeof auth.userPoolClientId === 'string'
+  );
 };
 
 /** Merges a partial config over the defaults, ignoring fields of the wrong type. */
@@ -58,7 +60,8 @@ export const loadConfig = async (): Promise<RuntimeConfig> => {
   try {
     const res = await fetch('/config.json', { cache: 'no-store' });
     // Without a config file the SPA fallback answers HTML: that means "local defaults".
-    if (res.ok && (res.headers.get('content-type') ?? '').includes('json')) return mergeConfig(base, await res.json());
+    if (res.ok && (res.headers.get('content-type') ?? '').includes('json'))
+      return mergeConfig(base, await res.json());
   } catch {
     // Offline or blocked: the defaults still let the user reach the local host.
   }

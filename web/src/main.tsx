@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app';
-import { loadConfig } from './config';
+import { App } from './app.js';
+import { loadConfig } from './config.js';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);

@@ -2,8 +2,13 @@
  * Periodic clean-up (a schedule on AWS, a timer in the local host): re-drives tasks that stalled,
  * purges soft-deleted tasks past the restore window, and forgets connections API Gateway has closed.
  */
-import { sql } from 'kysely';
-import { findTasksInStatus, transitionTask } from '../../../database/repositories/tasks.js';
+import { deleteConnectionsConnectedBefore } from '../../../database/repositories/connections.js';
+import {
+  findTasksInStatus,
+  purgeDeletedTasks,
+  setExecutionArn,
+  transitionTask,
+} from '../../../database/repositories/tasks.js';
 import { logger } from '../../shared/logger.js';
 import type { DispatchDeps } from '../deps.js';
 import { LIMITS } from '../task.js';
@@ -77,15 +82,19 @@ export const runJanitor = async (
     }
   }
 
-  report.purged = await purgeDeletedTasks(deps, new Date(now - settings.restoreWindowMs), settings.batchSize);
+  // Results, events and text jobs cascade; the objects are left to the bucket lifecycle, which
+  // expires objects tagged `deleted=true` after the same 30 days.
+  report.purged = await purgeDeletedTasks(deps.db, {
+    deletedBefore: new Date(now - settings.restoreWindowMs),
+    limit: settings.batchSize,
+  });
 
   // `connected_at`, not `last_seen_at`: past two hours the connection cannot exist any more, whatever
   // it did; an idle one is API Gateway's to close (10 minutes) and reaches `$disconnect` then.
-  const connections = await deps.db
-    .deleteFrom('connections')
-    .where('connected_at', '<', new Date(now - settings.connectionMaxAgeMs))
-    .executeTakeFirst();
-  report.connectionsDeleted = Number(connections.numDeletedRows);
+  report.connectionsDeleted = await deleteConnectionsConnectedBefore(
+    deps.db,
+    new Date(now - settings.connectionMaxAgeMs),
+  );
 
   logger.info('Janitor run finished', { ...report });
   return report;
@@ -130,52 +139,7 @@ const redrive = async (
     key: task.storage_key,
     attempt: queued.attempts,
   });
-  await deps.db.updateTable('tasks').set({ execution_arn: executionArn }).where('id', '=', task.id).execute();
+  await setExecutionArn(deps.db, task.id, executionArn);
   await notifyTaskUpdate(deps, queued, { message: 'Restarted after stalling' });
   return 'redriven';
-};
-
-/**
- * Deletes soft-deleted tasks older than `deletedBefore` (their results, events and text jobs
- * cascade), then their file rows. The objects are left to the bucket lifecycle, which expires
- * objects tagged `deleted=true` after the same 30 days.
- */
-const purgeDeletedTasks = async (deps: DispatchDeps, deletedBefore: Date, limit: number): Promise<number> => {
-  const expired = await deps.db
-    .selectFrom('tasks')
-    .select(['id', 'file_id'])
-    .where('deleted_at', 'is not', null)
-    .where('deleted_at', '<', deletedBefore)
-    .orderBy('deleted_at')
-    .limit(limit)
-    .execute();
-  if (expired.length === 0) return 0;
-  const result = await deps.db
-    .deleteFrom('tasks')
-    .where(
-      'id',
-      'in',
-      expired.map((task) => task.id),
-    )
-    .where('deleted_at', '<', deletedBefore)
-    .executeTakeFirst();
-  // Files of the purged tasks, unless another task still points at one.
-  await deps.db
-    .deleteFrom('files')
-    .where(
-      'id',
-      'in',
-      expired.map((task) => task.file_id),
-    )
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('tasks')
-            .select(sql`1`.as('one'))
-            .whereRef('tasks.file_id', '=', 'files.id'),
-        ),
-      ),
-    )
-    .execute();
-  return Number(result.numDeletedRows);
 };

@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { PoolConfig } from 'pg';
 import type { Database } from '../../../database/schema.js';
+import { pgTypes } from '../../../database/pg-types.js';
 import { logger } from '../../shared/logger.js';
 
 export interface ProxyDatabaseSettings {
@@ -25,23 +26,6 @@ export interface ProxyDatabaseSettings {
   /** Supplies the IAM token; injected by tests. @default a `Signer` for host/port/user/region */
   authToken?: () => Promise<string>;
 }
-
-const INT8_OID = 20;
-const NUMERIC_OID = 1700;
-
-/**
- * Counts are int8 and sums numeric; the repositories expect JS numbers for both, as
- * `database/connect.ts` configures for the other hosts. Per pool, never `pg.types.setTypeParser`
- * (the global registry would change every other `pg` user in the process).
- */
-const pgTypes: NonNullable<PoolConfig['types']> = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if ((oid === INT8_OID || oid === NUMERIC_OID) && format !== 'binary') {
-      return (value: string | null) => (value === null ? null : Number(value));
-    }
-    return pg.types.getTypeParser(oid, format);
-  }) as NonNullable<PoolConfig['types']>['getTypeParser'],
-};
 
 /**
  * The `pg` pool settings for RDS Proxy.

@@ -6,7 +6,7 @@ import { migrations } from '../../../database/migrations/index.js';
 import { createTask, transitionTask } from '../../../database/repositories/index.js';
 import { databaseBackends, seedTask, seedUser } from '../../helpers/databases.js';
 
-const TABLES = ['connections', 'files', 'results', 'task_events', 'tasks', 'users'];
+const TABLES = ['connections', 'files', 'results', 'task_events', 'tasks', 'text_jobs', 'users'];
 
 async function listTables(handle: DatabaseHandle): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
@@ -41,7 +41,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   });
 
   describe('Function: migrateToLatest', () => {
-    it('creates all six tables when the database is new', async () => {
+    it('creates every table when the database is new', async () => {
       // Prepare: `create()` already migrated
 
       // Act
@@ -222,13 +222,15 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
 describe.each(await databaseBackends())('Backend: $name (fresh database)', ({ create }) => {
   describe('Function: down', () => {
-    it('drops every table and the trigger function when the initial migration is reverted', async () => {
+    it('drops every table and the trigger function when all migrations are reverted', async () => {
       // Prepare
       const handle = await create();
       try {
         const initial = migrations['2026-11-22T10-00-00-initial'];
+        const textJobs = migrations['2026-11-22T12-00-00-text-jobs'];
 
-        // Act
+        // Act: later migrations first, as Kysely's migrateDown would
+        await textJobs?.down?.(handle.db);
         await initial?.down?.(handle.db);
 
         // Assess

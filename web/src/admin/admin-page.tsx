@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { ApiError, type ApiClient } from '../api/client';
-import type { AdminOverview, AdminUser, TaskStatus, TaskView } from '../api/types';
-import { ConfirmDialog } from '../components/confirm-dialog';
-import { Link } from '../components/link';
-import { TaskRow } from '../components/task-row';
-import { useToasts } from '../components/toasts';
-import { formatAbsolute, formatPercent, formatWhen } from '../lib/format';
-import { BarChart, ErrorRateChart, ThroughputChart } from './charts';
+import { ApiError, type ApiClient } from '../api/client.js';
+import type { AdminOverview, AdminUser, TaskStatus, TaskView } from '../api/types.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { Link } from '../components/link.js';
+import { TaskRow } from '../components/task-row.js';
+import { useToasts } from '../components/toasts.js';
+import { formatAbsolute, formatPercent, formatWhen } from '../lib/format.js';
+import { BarChart, ErrorRateChart, ThroughputChart } from './charts.js';
 
 type Tab = 'overview' | 'users' | 'tasks';
 const REFRESH_MS = 10_000;
@@ -24,7 +24,15 @@ export const ForbiddenPage = () => (
   </main>
 );
 
-const Metric = ({ label, value, children }: { label: string; value: string | number; children?: ReactNode }) => (
+const Metric = ({
+  label,
+  value,
+  children,
+}: {
+  label: string;
+  value: string | number;
+  children?: ReactNode;
+}) => (
   <div className="stat">
     <dt>{label}</dt>
     <dd>{value}</dd>
@@ -37,7 +45,14 @@ const Overview = ({ api }: { api: ApiClient }) => {
   const [data, setData] = useState<AdminOverview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirm, setConfirm] = useState(false);
-  const load = useCallback(() => api.admin.overview().then((d) => (setData(d), setError(null)), (e: Error) => setError(e.message)), [api]);
+  const load = useCallback(
+    () =>
+      api.admin.overview().then(
+        (d) => (setData(d), setError(null)),
+        (e: Error) => setError(e.message),
+      ),
+    [api],
+  );
   useEffect(() => {
     void load();
     const timer = setInterval(() => void load(), REFRESH_MS);
@@ -48,14 +63,21 @@ const Overview = ({ api }: { api: ApiClient }) => {
     setConfirm(false);
     try {
       const { moved } = await api.admin.redrive();
-      toasts.show({ message: `Moved ${moved} dead-lettered ${moved === 1 ? 'message' : 'messages'} back to the queue` });
+      toasts.show({
+        message: `Moved ${moved} dead-lettered ${moved === 1 ? 'message' : 'messages'} back to the queue`,
+      });
       void load();
     } catch (e) {
       toasts.show({ message: `Redrive failed: ${(e as Error).message}`, tone: 'error' });
     }
   };
 
-  if (error && !data) return <p className="form-error" role="alert">{error}</p>;
+  if (error && !data)
+    return (
+      <p className="form-error" role="alert">
+        {error}
+      </p>
+    );
   if (!data) return <p className="muted">Loading overview…</p>;
   const t = data.tasks;
   return (
@@ -65,7 +87,12 @@ const Overview = ({ api }: { api: ApiClient }) => {
           {data.queue && <span className="muted metric-note">{data.queue.inFlight} in flight</span>}
         </Metric>
         <Metric label="Dead letters" value={data.deadLetter?.visible ?? '—'}>
-          <button type="button" className="button button-small" disabled={!data.deadLetter?.visible} onClick={() => setConfirm(true)}>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={!data.deadLetter?.visible}
+            onClick={() => setConfirm(true)}
+          >
             Redrive
           </button>
         </Metric>
@@ -92,7 +119,8 @@ const Overview = ({ api }: { api: ApiClient }) => {
           <h2>Throughput, last 24 h</h2>
           <ThroughputChart buckets={data.throughput} />
           <p className="legend muted">
-            <span className="legend-swatch fill-completed" /> completed <span className="legend-swatch fill-failed" /> failed
+            <span className="legend-swatch fill-completed" /> completed{' '}
+            <span className="legend-swatch fill-failed" /> failed
           </p>
         </section>
         <section className="panel">
@@ -118,7 +146,12 @@ const Users = ({ api }: { api: ApiClient }) => {
   useEffect(() => {
     api.admin.users().then(setUsers, (e: Error) => setError(e.message));
   }, [api]);
-  if (error) return <p className="form-error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p className="form-error" role="alert">
+        {error}
+      </p>
+    );
   if (!users) return <p className="muted">Loading users…</p>;
   return (
     <div className="table-wrap">
@@ -171,7 +204,10 @@ const AllTasks = ({ api }: { api: ApiClient }) => {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api.admin.users().then((users) => setEmails(new Map(users.map((u) => [u.id, u.email]))), () => undefined);
+    api.admin.users().then(
+      (users) => setEmails(new Map(users.map((u) => [u.id, u.email]))),
+      () => undefined,
+    );
   }, [api]);
   useEffect(() => {
     setItems(null);
@@ -194,7 +230,9 @@ const AllTasks = ({ api }: { api: ApiClient }) => {
   const retry = async (task: TaskView) => {
     try {
       const updated = await api.admin.retryTask(task.id);
-      setItems((current) => current?.map((t) => (t.id === task.id ? { ...updated, userId: t.userId } : t)) ?? null);
+      setItems(
+        (current) => current?.map((t) => (t.id === task.id ? { ...updated, userId: t.userId } : t)) ?? null,
+      );
       toasts.show({ message: `Retrying ${task.filename}` });
     } catch (e) {
       toasts.show({ message: `Could not retry: ${(e as Error).message}`, tone: 'error' });
@@ -214,7 +252,9 @@ const AllTasks = ({ api }: { api: ApiClient }) => {
         </select>
       </label>
       {error ? (
-        <p className="form-error" role="alert">{error}</p>
+        <p className="form-error" role="alert">
+          {error}
+        </p>
       ) : !items ? (
         <p className="muted">Loading tasks…</p>
       ) : items.length === 0 ? (
@@ -222,7 +262,12 @@ const AllTasks = ({ api }: { api: ApiClient }) => {
       ) : (
         <ul className="task-list" aria-label="All tasks">
           {items.map((t) => (
-            <TaskRow key={t.id} task={t} owner={t.userId ? (emails.get(t.userId) ?? t.userId.slice(0, 8)) : undefined} onRetry={(task) => void retry(task)} />
+            <TaskRow
+              key={t.id}
+              task={t}
+              owner={t.userId ? (emails.get(t.userId) ?? t.userId.slice(0, 8)) : undefined}
+              onRetry={(task) => void retry(task)}
+            />
           ))}
         </ul>
       )}
@@ -242,7 +287,9 @@ export const AdminPage = ({ api, tab }: { api: ApiClient; tab: Tab }) => {
   const [forbidden, setForbidden] = useState(false);
   useEffect(() => {
     // The claims can be stale (group removed since sign-in): the API has the last word.
-    api.admin.overview().catch((e: unknown) => e instanceof ApiError && e.status === 403 && setForbidden(true));
+    api.admin
+      .overview()
+      .catch((e: unknown) => e instanceof ApiError && e.status === 403 && setForbidden(true));
   }, [api]);
   if (forbidden) return <ForbiddenPage />;
   return (
@@ -255,7 +302,15 @@ export const AdminPage = ({ api, tab }: { api: ApiClient; tab: Tab }) => {
           </Link>
         ))}
       </nav>
-      <div className="tab-panel">{tab === 'overview' ? <Overview api={api} /> : tab === 'users' ? <Users api={api} /> : <AllTasks api={api} />}</div>
+      <div className="tab-panel">
+        {tab === 'overview' ? (
+          <Overview api={api} />
+        ) : tab === 'users' ? (
+          <Users api={api} />
+        ) : (
+          <AllTasks api={api} />
+        )}
+      </div>
     </main>
   );
 };

@@ -16,7 +16,12 @@ export const BarChart = ({ bars, title }: { bars: Bar[]; title: string }) => {
   const width = 480;
   const summary = bars.map((b) => `${b.label} ${b.value}`).join(', ');
   return (
-    <svg className="chart" viewBox={`0 0 ${width} ${bars.length * rowHeight}`} role="img" aria-label={`${title}: ${summary}`}>
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${bars.length * rowHeight}`}
+      role="img"
+      aria-label={`${title}: ${summary}`}
+    >
       {bars.map((bar, i) => {
         const w = ((width - labelWidth - 50) * bar.value) / max;
         return (
@@ -24,7 +29,14 @@ export const BarChart = ({ bars, title }: { bars: Bar[]; title: string }) => {
             <text x={labelWidth - 8} y={rowHeight / 2 + 5} textAnchor="end" className="chart-label">
               {bar.label}
             </text>
-            <rect x={labelWidth} y={5} width={Math.max(w, bar.value > 0 ? 2 : 0)} height={rowHeight - 10} rx={3} className={bar.className} />
+            <rect
+              x={labelWidth}
+              y={5}
+              width={Math.max(w, bar.value > 0 ? 2 : 0)}
+              height={rowHeight - 10}
+              rx={3}
+              className={bar.className}
+            />
             <text x={labelWidth + w + 6} y={rowHeight / 2 + 5} className="chart-value">
               {bar.value}
             </text>
@@ -41,7 +53,8 @@ export interface Bucket {
   failed: number;
 }
 
-const hourLabel = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+const hourLabel = (iso: string) =>
+  new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /** Completed and failed tasks per hour, stacked columns. */
 export const ThroughputChart = ({ buckets }: { buckets: Bucket[] }) => {
@@ -54,8 +67,19 @@ export const ThroughputChart = ({ buckets }: { buckets: Bucket[] }) => {
   const total = buckets.reduce((n, b) => n + b.completed, 0);
   const failed = buckets.reduce((n, b) => n + b.failed, 0);
   return (
-    <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Throughput over ${buckets.length} hours: ${total} completed, ${failed} failed`}>
-      <line x1={pad.left} x2={width} y1={height - pad.bottom} y2={height - pad.bottom} className="chart-axis" />
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={`Throughput over ${buckets.length} hours: ${total} completed, ${failed} failed`}
+    >
+      <line
+        x1={pad.left}
+        x2={width}
+        y1={height - pad.bottom}
+        y2={height - pad.bottom}
+        className="chart-axis"
+      />
       <text x={pad.left - 6} y={pad.top + 8} textAnchor="end" className="chart-label">
         {max}
       </text>
@@ -99,10 +123,24 @@ export const ErrorRateChart = ({ buckets }: { buckets: Bucket[] }) => {
   const points = buckets
     .map((b, i) => ({ i, rate: b.completed + b.failed === 0 ? null : b.failed / (b.completed + b.failed) }))
     .filter((p): p is { i: number; rate: number } => p.rate !== null)
-    .map((p) => `${pad.left + p.i * slot + slot / 2},${height - pad.bottom - (height - pad.bottom - pad.top) * p.rate}`);
+    .map(
+      (p) =>
+        `${pad.left + p.i * slot + slot / 2},${height - pad.bottom - (height - pad.bottom - pad.top) * p.rate}`,
+    );
   return (
-    <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Error rate per hour over ${buckets.length} hours`}>
-      <line x1={pad.left} x2={width} y1={height - pad.bottom} y2={height - pad.bottom} className="chart-axis" />
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={`Error rate per hour over ${buckets.length} hours`}
+    >
+      <line
+        x1={pad.left}
+        x2={width}
+        y1={height - pad.bottom}
+        y2={height - pad.bottom}
+        className="chart-axis"
+      />
       <line x1={pad.left} x2={width} y1={pad.top} y2={pad.top} className="chart-gridline" />
       <text x={pad.left - 6} y={pad.top + 4} textAnchor="end" className="chart-label">
         100%

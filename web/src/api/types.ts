@@ -110,4 +110,7 @@ export interface DbChangeMessage {
   status: string;
 }
 
-export type ServerMessage = TaskUpdateMessage | DbChangeMessage | { type: 'pong' | 'connected' | 'subscribed' | 'error'; [key: string]: unknown };
+export type ServerMessage =
+  | TaskUpdateMessage
+  | DbChangeMessage
+  | { type: 'pong' | 'connected' | 'subscribed' | 'error'; [key: string]: unknown };

@@ -1,4 +1,4 @@
-import type { Session } from './session';
+import type { Session } from './session.js';
 
 export type SignUpResult = { session: Session } | { needsConfirmation: true; destination?: string };
 

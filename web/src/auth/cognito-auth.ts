@@ -1,5 +1,5 @@
-import { AuthError, type AuthProvider } from './auth-provider';
-import { sessionFromToken } from './session';
+import { AuthError, type AuthProvider } from './auth-provider.js';
+import { sessionFromToken } from './session.js';
 
 interface CognitoOptions {
   region: string;
@@ -49,13 +49,19 @@ export const createCognitoAuth = (options: CognitoOptions): AuthProvider => {
   };
 
   const signIn = async (email: string, password: string) => {
-    const answer = await call<{ AuthenticationResult?: AuthenticationResult; ChallengeName?: string }>('InitiateAuth', {
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      ClientId: options.userPoolClientId,
-      AuthParameters: { USERNAME: email, PASSWORD: password },
-    });
+    const answer = await call<{ AuthenticationResult?: AuthenticationResult; ChallengeName?: string }>(
+      'InitiateAuth',
+      {
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: options.userPoolClientId,
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      },
+    );
     if (!answer.AuthenticationResult)
-      throw new AuthError(`Cognito asks for ${answer.ChallengeName ?? 'another step'}, which this console does not support yet`, 'CHALLENGE');
+      throw new AuthError(
+        `Cognito asks for ${answer.ChallengeName ?? 'another step'}, which this console does not support yet`,
+        'CHALLENGE',
+      );
     return sessionFromToken(answer.AuthenticationResult.IdToken, answer.AuthenticationResult.RefreshToken);
   };
 
@@ -63,17 +69,29 @@ export const createCognitoAuth = (options: CognitoOptions): AuthProvider => {
     kind: 'cognito',
     signIn,
     async signUp(email, password) {
-      const answer = await call<{ UserConfirmed: boolean; CodeDeliveryDetails?: { Destination?: string } }>('SignUp', {
-        ClientId: options.userPoolClientId,
-        Username: email,
-        Password: password,
-        UserAttributes: [{ Name: 'email', Value: email }],
-      });
+      const answer = await call<{ UserConfirmed: boolean; CodeDeliveryDetails?: { Destination?: string } }>(
+        'SignUp',
+        {
+          ClientId: options.userPoolClientId,
+          Username: email,
+          Password: password,
+          UserAttributes: [{ Name: 'email', Value: email }],
+        },
+      );
       if (answer.UserConfirmed) return { session: await signIn(email, password) };
-      return { needsConfirmation: true, ...(answer.CodeDeliveryDetails?.Destination ? { destination: answer.CodeDeliveryDetails.Destination } : {}) };
+      return {
+        needsConfirmation: true,
+        ...(answer.CodeDeliveryDetails?.Destination
+          ? { destination: answer.CodeDeliveryDetails.Destination }
+          : {}),
+      };
     },
     async confirmSignUp(email, code) {
-      await call('ConfirmSignUp', { ClientId: options.userPoolClientId, Username: email, ConfirmationCode: code });
+      await call('ConfirmSignUp', {
+        ClientId: options.userPoolClientId,
+        Username: email,
+        ConfirmationCode: code,
+      });
     },
     async refresh(session) {
       if (!session.refreshToken) return null;
@@ -84,7 +102,9 @@ export const createCognitoAuth = (options: CognitoOptions): AuthProvider => {
           AuthParameters: { REFRESH_TOKEN: session.refreshToken },
         });
         // Cognito does not rotate the refresh token on this flow: keep the one we have.
-        return answer.AuthenticationResult ? sessionFromToken(answer.AuthenticationResult.IdToken, session.refreshToken) : null;
+        return answer.AuthenticationResult
+          ? sessionFromToken(answer.AuthenticationResult.IdToken, session.refreshToken)
+          : null;
       } catch {
         return null;
       }

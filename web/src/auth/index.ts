@@ -1,11 +1,11 @@
-import type { RuntimeConfig } from '../config';
-import type { AuthProvider } from './auth-provider';
-import { createCognitoAuth } from './cognito-auth';
-import { createLocalAuth } from './local-auth';
+import type { RuntimeConfig } from '../config.js';
+import type { AuthProvider } from './auth-provider.js';
+import { createCognitoAuth } from './cognito-auth.js';
+import { createLocalAuth } from './local-auth.js';
 
-export type { AuthProvider, SignUpResult } from './auth-provider';
-export { AuthError } from './auth-provider';
-export { isAdmin, sessionStore, type Session } from './session';
+export type { AuthProvider, SignUpResult } from './auth-provider.js';
+export { AuthError } from './auth-provider.js';
+export { isAdmin, sessionStore, type Session } from './session.js';
 
 /** The provider the runtime config asks for. */
 export const createAuth = (config: RuntimeConfig): AuthProvider =>

@@ -23,7 +23,10 @@ interface JwtClaims {
 export const decodeClaims = (token: string): JwtClaims => {
   const part = token.split('.')[1];
   if (!part) throw new Error('Malformed token');
-  const base64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+  const base64 = part
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .padEnd(Math.ceil(part.length / 4) * 4, '=');
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   return JSON.parse(new TextDecoder().decode(bytes)) as JwtClaims;
 };
@@ -31,7 +34,9 @@ export const decodeClaims = (token: string): JwtClaims => {
 /** Builds a session from an ID token alone (both providers hand one out). */
 export const sessionFromToken = (token: string, refreshToken?: string): Session => {
   const claims = decodeClaims(token);
-  const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'].filter((g): g is string => typeof g === 'string') : [];
+  const groups = Array.isArray(claims['cognito:groups'])
+    ? claims['cognito:groups'].filter((g): g is string => typeof g === 'string')
+    : [];
   return {
     token,
     expiresAt: (claims.exp ?? 0) * 1000,

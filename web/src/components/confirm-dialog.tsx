@@ -10,7 +10,14 @@ interface ConfirmDialogProps {
 }
 
 /** A modal `<dialog>`: the browser traps focus, Escape cancels, and focus returns to the opener. */
-export const ConfirmDialog = ({ open, title, body, confirmLabel, onConfirm, onCancel }: ConfirmDialogProps) => {
+export const ConfirmDialog = ({
+  open,
+  title,
+  body,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) => {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -19,7 +26,13 @@ export const ConfirmDialog = ({ open, title, body, confirmLabel, onConfirm, onCa
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="confirm-title" onCancel={onCancel} onClose={() => open && onCancel()}>
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="confirm-title"
+      onCancel={onCancel}
+      onClose={() => open && onCancel()}
+    >
       <h2 id="confirm-title">{title}</h2>
       <p>{body}</p>
       <div className="dialog-actions">

@@ -1,4 +1,4 @@
-import type { LiveState } from '../live/live-socket';
+import type { LiveState } from '../live/live-socket.js';
 
 const LABELS: Record<LiveState, { text: string; hint: string }> = {
   connecting: { text: 'Connecting', hint: 'Opening the live connection' },
@@ -8,7 +8,13 @@ const LABELS: Record<LiveState, { text: string; hint: string }> = {
 };
 
 export const ConnectionIndicator = ({ state }: { state: LiveState }) => (
-  <span className={`connection connection-${state}`} role="status" aria-live="polite" title={LABELS[state].hint} data-testid="connection">
+  <span
+    className={`connection connection-${state}`}
+    role="status"
+    aria-live="polite"
+    title={LABELS[state].hint}
+    data-testid="connection"
+  >
     <span className="connection-dot" aria-hidden="true" />
     {LABELS[state].text}
   </span>

@@ -1,10 +1,18 @@
 import { useState, type FormEvent } from 'react';
-import { AuthError, type AuthProvider, type Session } from '../auth';
+import { AuthError, type AuthProvider, type Session } from '../auth/index.js';
 
 type Mode = 'sign-in' | 'sign-up' | 'confirm';
 
 /** Sign in or create an account, with the provider the runtime config chose. */
-export const SignInPage = ({ auth, notice, onSignedIn }: { auth: AuthProvider; notice?: string; onSignedIn: (session: Session) => void }) => {
+export const SignInPage = ({
+  auth,
+  notice,
+  onSignedIn,
+}: {
+  auth: AuthProvider;
+  notice?: string;
+  onSignedIn: (session: Session) => void;
+}) => {
   const [mode, setMode] = useState<Mode>('sign-in');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -37,7 +45,8 @@ export const SignInPage = ({ auth, notice, onSignedIn }: { auth: AuthProvider; n
     }
   };
 
-  const title = mode === 'sign-in' ? 'Sign in' : mode === 'sign-up' ? 'Create an account' : 'Confirm your email';
+  const title =
+    mode === 'sign-in' ? 'Sign in' : mode === 'sign-up' ? 'Create an account' : 'Confirm your email';
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
@@ -50,7 +59,14 @@ export const SignInPage = ({ auth, notice, onSignedIn }: { auth: AuthProvider; n
         <form onSubmit={submit} noValidate={false}>
           <label className="field">
             <span>Email</span>
-            <input type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} disabled={mode === 'confirm'} />
+            <input
+              type="email"
+              autoComplete="email"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              disabled={mode === 'confirm'}
+            />
           </label>
           <label className="field">
             <span>Password</span>
@@ -73,7 +89,13 @@ export const SignInPage = ({ auth, notice, onSignedIn }: { auth: AuthProvider; n
           {mode === 'confirm' && (
             <label className="field">
               <span>Confirmation code</span>
-              <input inputMode="numeric" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} />
+              <input
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                required
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+              />
             </label>
           )}
           {error && (
@@ -82,7 +104,13 @@ export const SignInPage = ({ auth, notice, onSignedIn }: { auth: AuthProvider; n
             </p>
           )}
           <button type="submit" className="button button-primary button-block" disabled={busy}>
-            {busy ? 'Please wait…' : mode === 'sign-in' ? 'Sign in' : mode === 'sign-up' ? 'Create account' : 'Confirm and sign in'}
+            {busy
+              ? 'Please wait…'
+              : mode === 'sign-in'
+                ? 'Sign in'
+                : mode === 'sign-up'
+                  ? 'Create account'
+                  : 'Confirm and sign in'}
           </button>
         </form>
         {mode !== 'confirm' && (

@@ -1,4 +1,4 @@
-import type { TaskStats } from '../api/types';
+import type { TaskStats } from '../api/types.js';
 
 const CARDS: Array<{ key: keyof TaskStats; label: string }> = [
   { key: 'total', label: 'Total' },

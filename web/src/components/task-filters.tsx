@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { TaskStatus } from '../api/types';
-import type { BoardFilter } from '../state/task-list';
+import type { TaskStatus } from '../api/types.js';
+import type { BoardFilter } from '../state/task-list.js';
 
 const VIEWS: Array<{ label: string; filter: BoardFilter }> = [
   { label: 'All', filter: {} },
@@ -12,10 +12,17 @@ const VIEWS: Array<{ label: string; filter: BoardFilter }> = [
   { label: 'Deleted', filter: { deleted: true } },
 ];
 
-const sameView = (a: BoardFilter, b: BoardFilter) => a.status === b.status && Boolean(a.deleted) === Boolean(b.deleted);
+const sameView = (a: BoardFilter, b: BoardFilter) =>
+  a.status === b.status && Boolean(a.deleted) === Boolean(b.deleted);
 
 /** Status views (buttons with aria-pressed) and a debounced full-text search. */
-export const TaskFilters = ({ filter, onChange }: { filter: BoardFilter; onChange: (filter: BoardFilter) => void }) => {
+export const TaskFilters = ({
+  filter,
+  onChange,
+}: {
+  filter: BoardFilter;
+  onChange: (filter: BoardFilter) => void;
+}) => {
   const [q, setQ] = useState(filter.q ?? '');
   useEffect(() => {
     const trimmed = q.trim();

@@ -1,8 +1,8 @@
-import type { TaskView } from '../api/types';
-import { formatBytes } from '../upload/file-check';
-import { formatAbsolute, formatWhen, stageLabel } from '../lib/format';
-import { Link } from './link';
-import { StatusBadge } from './status-badge';
+import type { TaskView } from '../api/types.js';
+import { formatBytes } from '../upload/file-check.js';
+import { formatAbsolute, formatWhen, stageLabel } from '../lib/format.js';
+import { Link } from './link.js';
+import { StatusBadge } from './status-badge.js';
 
 interface TaskRowProps {
   task: TaskView;
@@ -17,7 +17,11 @@ export const TaskRow = ({ task, onDelete, onRestore, onRetry, owner }: TaskRowPr
   const deleted = Boolean(task.deletedAt);
   const active = task.status === 'queued' || task.status === 'processing';
   return (
-    <li className={`task task-${task.status}`} data-task-id={task.id} data-status={deleted ? 'deleted' : task.status}>
+    <li
+      className={`task task-${task.status}`}
+      data-task-id={task.id}
+      data-status={deleted ? 'deleted' : task.status}
+    >
       <div className="task-main">
         {task.status === 'completed' && !deleted ? (
           <Link to={`/tasks/${task.id}`} className="task-name">
@@ -45,6 +49,11 @@ export const TaskRow = ({ task, onDelete, onRestore, onRetry, owner }: TaskRowPr
             <progress max={100} value={task.progress} aria-label={`Progress of ${task.filename}`} />
           </span>
         )}
+        {task.status === 'completed' && !task.result && task.pages !== null && (
+          <span className="muted">
+            {task.pages} {task.pages === 1 ? 'page' : 'pages'}
+          </span>
+        )}
         {task.status === 'completed' && task.result && (
           <span className="muted">
             {task.result.pages} {task.result.pages === 1 ? 'page' : 'pages'} · {task.result.words} words
@@ -58,23 +67,42 @@ export const TaskRow = ({ task, onDelete, onRestore, onRetry, owner }: TaskRowPr
       </div>
       <div className="task-actions">
         {task.status === 'completed' && !deleted && (
-          <Link to={`/tasks/${task.id}`} className="button button-small" aria-label={`View result of ${task.filename}`}>
+          <Link
+            to={`/tasks/${task.id}`}
+            className="button button-small"
+            aria-label={`View result of ${task.filename}`}
+          >
             View
           </Link>
         )}
         {task.status === 'failed' && !deleted && onRetry && (
-          <button type="button" className="button button-small" onClick={() => onRetry(task)} aria-label={`Retry ${task.filename}`}>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => onRetry(task)}
+            aria-label={`Retry ${task.filename}`}
+          >
             Retry
           </button>
         )}
         {deleted
           ? onRestore && (
-              <button type="button" className="button button-small" onClick={() => onRestore(task)} aria-label={`Restore ${task.filename}`}>
+              <button
+                type="button"
+                className="button button-small"
+                onClick={() => onRestore(task)}
+                aria-label={`Restore ${task.filename}`}
+              >
                 Restore
               </button>
             )
           : onDelete && (
-              <button type="button" className="button button-small button-quiet" onClick={() => onDelete(task)} aria-label={`Delete ${task.filename}`}>
+              <button
+                type="button"
+                className="button button-small button-quiet"
+                onClick={() => onDelete(task)}
+                aria-label={`Delete ${task.filename}`}
+              >
                 Delete
               </button>
             )}

@@ -1,15 +1,15 @@
 import { useCallback, useState } from 'react';
-import type { ApiClient } from '../api/client';
-import type { TaskView } from '../api/types';
-import type { LiveBus } from '../live/live-bus';
-import { useTaskBoard } from '../state/use-task-board';
-import { useUploads } from '../upload/use-uploads';
-import { ConfirmDialog } from './confirm-dialog';
-import { StatsBar } from './stats-bar';
-import { TaskFilters } from './task-filters';
-import { TaskRow } from './task-row';
-import { useToasts } from './toasts';
-import { UploadPanel } from './upload-panel';
+import type { ApiClient } from '../api/client.js';
+import type { TaskView } from '../api/types.js';
+import type { LiveBus } from '../live/live-bus.js';
+import { useTaskBoard } from '../state/use-task-board.js';
+import { useUploads } from '../upload/use-uploads.js';
+import { ConfirmDialog } from './confirm-dialog.js';
+import { StatsBar } from './stats-bar.js';
+import { TaskFilters } from './task-filters.js';
+import { TaskRow } from './task-row.js';
+import { useToasts } from './toasts.js';
+import { UploadPanel } from './upload-panel.js';
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : 'Something went wrong');
 
@@ -43,7 +43,10 @@ export const TasksPage = ({ api, bus }: { api: ApiClient; bus: LiveBus }) => {
       await api.deleteTask(task.id);
       remove(task.id);
       // Soft delete: the restore window is 30 days; the toast is the quick way back.
-      toasts.show({ message: `Deleted ${task.filename}`, action: { label: 'Undo', run: () => void restore(task) } }, 12_000);
+      toasts.show(
+        { message: `Deleted ${task.filename}`, action: { label: 'Undo', run: () => void restore(task) } },
+        12_000,
+      );
     } catch (error) {
       toasts.show({ message: `Could not delete ${task.filename}: ${errorText(error)}`, tone: 'error' });
     }
@@ -58,12 +61,21 @@ export const TasksPage = ({ api, bus }: { api: ApiClient; bus: LiveBus }) => {
     }
   };
 
-  const total = state.filter.deleted ? state.stats?.deleted : state.filter.status ? state.stats?.[state.filter.status] : state.stats?.total;
+  const total = state.filter.deleted
+    ? state.stats?.deleted
+    : state.filter.status
+      ? state.stats?.[state.filter.status]
+      : state.stats?.total;
   return (
     <main id="main" className="page">
       <h1 className="visually-hidden">Documents</h1>
       <div className="layout-tasks">
-        <UploadPanel items={uploads.items} onFiles={(files, priority) => void uploads.addFiles(files, priority)} onDismiss={uploads.dismiss} onClearFinished={uploads.clearFinished} />
+        <UploadPanel
+          items={uploads.items}
+          onFiles={(files, priority) => void uploads.addFiles(files, priority)}
+          onDismiss={uploads.dismiss}
+          onClearFinished={uploads.clearFinished}
+        />
         <StatsBar stats={state.stats} />
       </div>
       <section className="panel" aria-labelledby="board-title">
@@ -91,13 +103,29 @@ export const TasksPage = ({ api, bus }: { api: ApiClient; bus: LiveBus }) => {
           </div>
         ) : state.items.length === 0 ? (
           <div className="empty">
-            <p className="empty-title">{state.filter.q ? `No documents match “${state.filter.q}”.` : state.filter.deleted ? 'Nothing deleted.' : state.filter.status ? 'No documents with this status.' : 'No documents yet.'}</p>
-            {!state.filter.q && !state.filter.status && !state.filter.deleted && <p className="muted">Drop a PDF or an image above and its text appears here.</p>}
+            <p className="empty-title">
+              {state.filter.q
+                ? `No documents match “${state.filter.q}”.`
+                : state.filter.deleted
+                  ? 'Nothing deleted.'
+                  : state.filter.status
+                    ? 'No documents with this status.'
+                    : 'No documents yet.'}
+            </p>
+            {!state.filter.q && !state.filter.status && !state.filter.deleted && (
+              <p className="muted">Drop a PDF or an image above and its text appears here.</p>
+            )}
           </div>
         ) : (
           <ul className="task-list" aria-label="Documents" data-testid="task-list">
             {state.items.map((task) => (
-              <TaskRow key={task.id} task={task} onDelete={setConfirming} onRestore={restore} onRetry={retry} />
+              <TaskRow
+                key={task.id}
+                task={task}
+                onDelete={setConfirming}
+                onRestore={restore}
+                onRetry={retry}
+              />
             ))}
           </ul>
         )}
@@ -108,7 +136,12 @@ export const TasksPage = ({ api, bus }: { api: ApiClient; bus: LiveBus }) => {
         )}
         {state.nextCursor && (
           <div className="load-more">
-            <button type="button" className="button" onClick={() => void board.loadMore()} disabled={state.loading === 'more'}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => void board.loadMore()}
+              disabled={state.loading === 'more'}
+            >
               {state.loading === 'more' ? 'Loading…' : 'Load more'}
             </button>
           </div>
@@ -117,7 +150,11 @@ export const TasksPage = ({ api, bus }: { api: ApiClient; bus: LiveBus }) => {
       <ConfirmDialog
         open={confirming !== null}
         title="Delete this document?"
-        body={confirming ? `“${confirming.filename}” and its text will be deleted. You can restore it for 30 days.` : ''}
+        body={
+          confirming
+            ? `“${confirming.filename}” and its text will be deleted. You can restore it for 30 days.`
+            : ''
+        }
         confirmLabel="Delete"
         onConfirm={() => void confirmDelete()}
         onCancel={() => setConfirming(null)}

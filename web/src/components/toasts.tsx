@@ -54,7 +54,12 @@ export const ToastProvider = ({ children }: { children: ReactNode }) => {
                 {toast.action.label}
               </button>
             )}
-            <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismiss(toast.id)}>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Dismiss"
+              onClick={() => dismiss(toast.id)}
+            >
               ×
             </button>
           </div>

@@ -1,7 +1,7 @@
 import { useRef, useState, type DragEvent } from 'react';
-import type { Priority } from '../api/types';
-import { formatBytes } from '../upload/file-check';
-import type { UploadItem } from '../upload/use-uploads';
+import type { Priority } from '../api/types.js';
+import { formatBytes } from '../upload/file-check.js';
+import type { UploadItem } from '../upload/use-uploads.js';
 
 interface UploadPanelProps {
   items: UploadItem[];
@@ -32,7 +32,9 @@ export const UploadPanel = ({ items, onFiles, onDismiss, onClearFinished }: Uplo
     if (files.length) onFiles(files, priority);
   };
 
-  const finished = items.some((i) => i.state === 'uploaded' || i.state === 'failed' || i.state === 'rejected');
+  const finished = items.some(
+    (i) => i.state === 'uploaded' || i.state === 'failed' || i.state === 'rejected',
+  );
   return (
     <section className="panel upload-panel" aria-labelledby="upload-title">
       <div className="panel-head">
@@ -94,13 +96,22 @@ export const UploadPanel = ({ items, onFiles, onDismiss, onClearFinished }: Uplo
                     {item.state === 'uploading' ? ` ${Math.round(item.progress * 100)} %` : ''}
                   </span>
                   {item.state !== 'uploading' && item.state !== 'creating' && item.state !== 'checking' && (
-                    <button type="button" className="icon-button" aria-label={`Dismiss ${item.name}`} onClick={() => onDismiss(item.key)}>
+                    <button
+                      type="button"
+                      className="icon-button"
+                      aria-label={`Dismiss ${item.name}`}
+                      onClick={() => onDismiss(item.key)}
+                    >
                       ×
                     </button>
                   )}
                 </div>
                 {(item.state === 'uploading' || item.state === 'uploaded') && (
-                  <progress max={100} value={Math.round(item.progress * 100)} aria-label={`Upload of ${item.name}`} />
+                  <progress
+                    max={100}
+                    value={Math.round(item.progress * 100)}
+                    aria-label={`Upload of ${item.name}`}
+                  />
                 )}
                 {item.message && (
                   <p className="upload-message" role="alert">

@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../api/types';
+import type { TaskStatus } from '../api/types.js';
 
 export const STATUS_LABELS: Record<TaskStatus, string> = {
   awaiting_upload: 'Awaiting upload',

@@ -21,13 +21,18 @@ export const navigate = (to: string, options: { replace?: boolean } = {}) => {
 
 export const usePathname = (): string => useSyncExternalStore(subscribe, () => location.pathname);
 
-export type Route = { name: 'tasks' } | { name: 'task'; id: string } | { name: 'admin'; tab: 'overview' | 'users' | 'tasks' } | { name: 'not-found' };
+export type Route =
+  | { name: 'tasks' }
+  | { name: 'task'; id: string }
+  | { name: 'admin'; tab: 'overview' | 'users' | 'tasks' }
+  | { name: 'not-found' };
 
 export const matchRoute = (pathname: string): Route => {
   if (pathname === '/' || pathname === '/tasks') return { name: 'tasks' };
   const task = /^\/tasks\/([^/]+)$/.exec(pathname);
   if (task) return { name: 'task', id: decodeURIComponent(task[1]!) };
   const admin = /^\/admin(?:\/(overview|users|tasks))?\/?$/.exec(pathname);
-  if (admin) return { name: 'admin', tab: (admin[1] as 'overview' | 'users' | 'tasks' | undefined) ?? 'overview' };
+  if (admin)
+    return { name: 'admin', tab: (admin[1] as 'overview' | 'users' | 'tasks' | undefined) ?? 'overview' };
   return { name: 'not-found' };
 };

@@ -1,4 +1,4 @@
-import type { ServerMessage } from '../api/types';
+import type { ServerMessage } from '../api/types.js';
 
 export type LiveEvent = { kind: 'message'; message: ServerMessage } | { kind: 'resync' } | { kind: 'poll' };
 export type LiveListener = (event: LiveEvent) => void;

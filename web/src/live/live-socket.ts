@@ -1,5 +1,5 @@
-import type { ServerMessage } from '../api/types';
-import { backoffDelay } from './backoff';
+import type { ServerMessage } from '../api/types.js';
+import { backoffDelay } from './backoff.js';
 
 /** What the connection indicator shows. */
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'polling';
@@ -83,7 +83,10 @@ export const startLiveSocket = (options: LiveSocketOptions): LiveSocket => {
       stopPolling();
       setState('live');
       clearInterval(keepAliveTimer);
-      keepAliveTimer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ action: 'ping' })), keepAliveMs);
+      keepAliveTimer = setInterval(
+        () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ action: 'ping' })),
+        keepAliveMs,
+      );
       if (reconnected) options.onResync();
     };
     ws.onmessage = (event) => {

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { createLiveBus, type LiveBus } from './live-bus';
-import { startLiveSocket, type LiveState } from './live-socket';
+import { createLiveBus, type LiveBus } from './live-bus.js';
+import { startLiveSocket, type LiveState } from './live-socket.js';
 
 /** Keeps one socket open while signed in and exposes its state and events. */
 export const useLive = (wsUrl: string, token: string | null): { state: LiveState; bus: LiveBus } => {

@@ -1,4 +1,4 @@
-import type { TaskStats, TaskStatus, TaskUpdateMessage, TaskView } from '../api/types';
+import type { TaskStats, TaskStatus, TaskUpdateMessage, TaskView } from '../api/types.js';
 
 export interface BoardFilter {
   status?: TaskStatus;
@@ -25,7 +25,15 @@ export interface BoardState {
 export type BoardAction =
   | { type: 'filter'; filter: BoardFilter }
   | { type: 'loading'; kind: 'initial' | 'more' }
-  | { type: 'page'; generation: number; startedAt: number; items: TaskView[]; nextCursor: string | null; stats?: TaskStats; mode: 'append' | 'replace' }
+  | {
+      type: 'page';
+      generation: number;
+      startedAt: number;
+      items: TaskView[];
+      nextCursor: string | null;
+      stats?: TaskStats;
+      mode: 'append' | 'replace';
+    }
   | { type: 'failed'; generation: number; message: string }
   | { type: 'upsert'; task: TaskView; startedAt: number }
   | { type: 'event'; message: TaskUpdateMessage; at: number }
@@ -55,8 +63,28 @@ export const matchesFilter = (filter: BoardFilter, task: TaskView): boolean | nu
   return filter.q ? null : true;
 };
 
-const merge = (current: TaskView | undefined, incoming: TaskView, eventAt: number | undefined, startedAt: number): TaskView =>
-  current && eventAt !== undefined && eventAt > startedAt ? { ...incoming, status: current.status, stage: current.stage, progress: current.progress, error: current.error, result: current.result ?? incoming.result } : incoming;
+/**
+ * A row read from the API over the one on screen. A live event newer than the read wins for the
+ * live fields; the result summary (only in detail reads and pushes, not in list rows) is kept.
+ */
+const merge = (
+  current: TaskView | undefined,
+  incoming: TaskView,
+  eventAt: number | undefined,
+  startedAt: number,
+): TaskView => {
+  if (!current) return incoming;
+  const result = incoming.result ?? (incoming.status === 'completed' ? current.result : undefined);
+  const merged = result ? { ...incoming, result } : incoming;
+  if (eventAt === undefined || eventAt <= startedAt) return merged;
+  return {
+    ...merged,
+    status: current.status,
+    stage: current.stage,
+    progress: current.progress,
+    error: current.error,
+  };
+};
 
 /** Inside the loaded window: newer than the oldest loaded row, or everything is loaded. */
 const inWindow = (state: BoardState, task: TaskView): boolean => {
@@ -67,13 +95,20 @@ const inWindow = (state: BoardState, task: TaskView): boolean => {
 export const boardReducer = (state: BoardState, action: BoardAction): BoardState => {
   switch (action.type) {
     case 'filter':
-      return { ...initialBoard(action.filter), generation: state.generation + 1, stats: state.stats, eventAt: state.eventAt };
+      return {
+        ...initialBoard(action.filter),
+        generation: state.generation + 1,
+        stats: state.stats,
+        eventAt: state.eventAt,
+      };
     case 'loading':
       return { ...state, loading: action.kind, error: null };
     case 'page': {
       if (action.generation !== state.generation) return state;
       const byId = new Map(state.items.map((t) => [t.id, t]));
-      const incoming = action.items.map((t) => merge(byId.get(t.id), t, state.eventAt[t.id], action.startedAt));
+      const incoming = action.items.map((t) =>
+        merge(byId.get(t.id), t, state.eventAt[t.id], action.startedAt),
+      );
       let items: TaskView[];
       if (action.mode === 'append') {
         // Rows already shown (e.g. pushed live) are not repeated.
@@ -82,7 +117,9 @@ export const boardReducer = (state: BoardState, action: BoardAction): BoardState
       } else {
         // A resync re-reads the loaded window; rows pushed live since the read started are kept.
         const ids = new Set(incoming.map((t) => t.id));
-        const newer = state.items.filter((t) => !ids.has(t.id) && (state.eventAt[t.id] ?? 0) > action.startedAt);
+        const newer = state.items.filter(
+          (t) => !ids.has(t.id) && (state.eventAt[t.id] ?? 0) > action.startedAt,
+        );
         items = [...incoming, ...newer];
       }
       items.sort(compareTasks);
@@ -97,11 +134,14 @@ export const boardReducer = (state: BoardState, action: BoardAction): BoardState
       };
     }
     case 'failed':
-      return action.generation === state.generation ? { ...state, loading: null, error: action.message } : state;
+      return action.generation === state.generation
+        ? { ...state, loading: null, error: action.message }
+        : state;
     case 'upsert': {
       const index = state.items.findIndex((t) => t.id === action.task.id);
       if (index >= 0) {
-        if (matchesFilter(state.filter, action.task) === false) return { ...state, items: state.items.filter((t) => t.id !== action.task.id) };
+        if (matchesFilter(state.filter, action.task) === false)
+          return { ...state, items: state.items.filter((t) => t.id !== action.task.id) };
         const items = [...state.items];
         items[index] = merge(items[index], action.task, state.eventAt[action.task.id], action.startedAt);
         return { ...state, items };

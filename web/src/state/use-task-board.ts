@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
-import { ApiError, type ApiClient } from '../api/client';
-import type { TaskView } from '../api/types';
-import type { LiveBus } from '../live/live-bus';
-import { boardReducer, initialBoard, type BoardFilter, type BoardState } from './task-list';
+import { ApiError, type ApiClient } from '../api/client.js';
+import type { TaskView } from '../api/types.js';
+import type { LiveBus } from '../live/live-bus.js';
+import { boardReducer, initialBoard, type BoardFilter, type BoardState } from './task-list.js';
 
 export const PAGE_SIZE = 25;
 
@@ -30,7 +30,17 @@ export const useTaskBoard = (api: ApiClient, bus: LiveBus) => {
     const startedAt = Date.now();
     api
       .listTasks({ ...listQuery(filter), limit: PAGE_SIZE })
-      .then((page) => dispatch({ type: 'page', generation, startedAt, mode: 'replace', items: page.items, nextCursor: page.nextCursor, ...(page.stats ? { stats: page.stats } : {}) }))
+      .then((page) =>
+        dispatch({
+          type: 'page',
+          generation,
+          startedAt,
+          mode: 'replace',
+          items: page.items,
+          nextCursor: page.nextCursor,
+          ...(page.stats ? { stats: page.stats } : {}),
+        }),
+      )
       .catch((error: unknown) => dispatch({ type: 'failed', generation, message: messageOf(error) }));
   }, [api, state.generation]);
 
@@ -41,7 +51,15 @@ export const useTaskBoard = (api: ApiClient, bus: LiveBus) => {
     const startedAt = Date.now();
     try {
       const page = await api.listTasks({ ...listQuery(filter), limit: PAGE_SIZE, cursor: nextCursor });
-      dispatch({ type: 'page', generation, startedAt, mode: 'append', items: page.items, nextCursor: page.nextCursor, ...(page.stats ? { stats: page.stats } : {}) });
+      dispatch({
+        type: 'page',
+        generation,
+        startedAt,
+        mode: 'append',
+        items: page.items,
+        nextCursor: page.nextCursor,
+        ...(page.stats ? { stats: page.stats } : {}),
+      });
     } catch (error) {
       dispatch({ type: 'failed', generation, message: messageOf(error) });
     }
@@ -60,13 +78,25 @@ export const useTaskBoard = (api: ApiClient, bus: LiveBus) => {
       let nextCursor: string | null = null;
       let stats;
       do {
-        const page = await api.listTasks({ ...listQuery(filter), limit: Math.min(100, Math.max(PAGE_SIZE, want - items.length)), ...(cursor ? { cursor } : {}) });
+        const page = await api.listTasks({
+          ...listQuery(filter),
+          limit: Math.min(100, Math.max(PAGE_SIZE, want - items.length)),
+          ...(cursor ? { cursor } : {}),
+        });
         items.push(...page.items);
         stats ??= page.stats;
         nextCursor = page.nextCursor;
         cursor = nextCursor ?? undefined;
       } while (items.length < want && cursor);
-      dispatch({ type: 'page', generation, startedAt, mode: 'replace', items, nextCursor, ...(stats ? { stats } : {}) });
+      dispatch({
+        type: 'page',
+        generation,
+        startedAt,
+        mode: 'replace',
+        items,
+        nextCursor,
+        ...(stats ? { stats } : {}),
+      });
     } catch {
       // Polling or a reconnect will try again; the rows on screen stay as they were.
     } finally {
@@ -77,7 +107,10 @@ export const useTaskBoard = (api: ApiClient, bus: LiveBus) => {
   const refreshStatsSoon = useCallback(() => {
     clearTimeout(statsTimer.current);
     statsTimer.current = setTimeout(() => {
-      api.stats().then((stats) => dispatch({ type: 'stats', stats }), () => undefined);
+      api.stats().then(
+        (stats) => dispatch({ type: 'stats', stats }),
+        () => undefined,
+      );
     }, 400);
   }, [api]);
 

@@ -11,8 +11,10 @@ export const sniffType = (head: Uint8Array): DocumentType | null => {
   if (startsWith(head, [0x25, 0x50, 0x44, 0x46, 0x2d])) return 'application/pdf'; // %PDF-
   if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'image/jpeg';
-  if (startsWith(head, [0x49, 0x49, 0x2a, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2a])) return 'image/tiff';
-  if (startsWith(head, [0x52, 0x49, 0x46, 0x46]) && startsWith(head, [0x57, 0x45, 0x42, 0x50], 8)) return 'image/webp'; // RIFF....WEBP
+  if (startsWith(head, [0x49, 0x49, 0x2a, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2a]))
+    return 'image/tiff';
+  if (startsWith(head, [0x52, 0x49, 0x46, 0x46]) && startsWith(head, [0x57, 0x45, 0x42, 0x50], 8))
+    return 'image/webp'; // RIFF....WEBP
   return null;
 };
 
@@ -31,6 +33,7 @@ export const checkFile = async (file: File): Promise<FileCheck> => {
     return { ok: false, message: `This file is ${formatBytes(file.size)}; the limit is 50 MB.` };
   const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
   const contentType = sniffType(head);
-  if (!contentType) return { ok: false, message: 'Unsupported file type: upload a PDF, PNG, JPEG, TIFF or WEBP document.' };
+  if (!contentType)
+    return { ok: false, message: 'Unsupported file type: upload a PDF, PNG, JPEG, TIFF or WEBP document.' };
   return { ok: true, contentType };
 };

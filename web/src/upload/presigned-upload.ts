@@ -1,4 +1,4 @@
-import type { PresignedPost } from '../api/types';
+import type { PresignedPost } from '../api/types.js';
 
 export interface UploadHandle {
   done: Promise<void>;
@@ -15,7 +15,11 @@ const s3Message = (xml: string, status: number): string => {
  * POSTs a file to a presigned S3 form. XMLHttpRequest rather than fetch because only XHR reports
  * upload progress. Every policy field goes first and `file` last: S3 ignores fields after the file.
  */
-export const uploadToPresignedPost = (upload: PresignedPost, file: Blob, onProgress: (fraction: number) => void): UploadHandle => {
+export const uploadToPresignedPost = (
+  upload: PresignedPost,
+  file: Blob,
+  onProgress: (fraction: number) => void,
+): UploadHandle => {
   const xhr = new XMLHttpRequest();
   const done = new Promise<void>((resolve, reject) => {
     const form = new FormData();

@@ -1,8 +1,8 @@
 import { useCallback, useRef, useState } from 'react';
-import { ApiError, type ApiClient, type FileDescription } from '../api/client';
-import type { CreatedUpload, Priority, TaskView } from '../api/types';
-import { checkFile } from './file-check';
-import { uploadToPresignedPost } from './presigned-upload';
+import { ApiError, type ApiClient, type FileDescription } from '../api/client.js';
+import type { CreatedUpload, Priority, TaskView } from '../api/types.js';
+import { checkFile } from './file-check.js';
+import { uploadToPresignedPost } from './presigned-upload.js';
 
 export interface UploadItem {
   key: string;
@@ -22,9 +22,11 @@ let nextKey = 0;
 /** Runs `work` over `items` with at most `limit` at once. */
 const runLimited = async <T>(items: T[], limit: number, work: (item: T) => Promise<void>) => {
   const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
 };
 
 /**
@@ -42,7 +44,9 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
   }, []);
 
   const create = useCallback(
-    async (entries: Array<{ key: string; description: FileDescription }>): Promise<Array<{ key: string; created: CreatedUpload }>> => {
+    async (
+      entries: Array<{ key: string; description: FileDescription }>,
+    ): Promise<Array<{ key: string; created: CreatedUpload }>> => {
       const out: Array<{ key: string; created: CreatedUpload }> = [];
       for (let i = 0; i < entries.length; i += MAX_BATCH) {
         const chunk = entries.slice(i, i + MAX_BATCH);
@@ -50,8 +54,16 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
           const created = await api.createTasks(chunk.map((e) => e.description));
           created.forEach((c, j) => out.push({ key: chunk[j]!.key, created: c }));
         } catch (error) {
-          if (!(error instanceof ApiError) || error.status >= 500 || error.status === 0 || chunk.length === 1) {
-            const message = error instanceof Error ? error.message.replace(/^files\[\d+\]: /, '') : 'Could not create the task';
+          if (
+            !(error instanceof ApiError) ||
+            error.status >= 500 ||
+            error.status === 0 ||
+            chunk.length === 1
+          ) {
+            const message =
+              error instanceof Error
+                ? error.message.replace(/^files\[\d+\]: /, '')
+                : 'Could not create the task';
             chunk.forEach((e) => patch(e.key, { state: 'failed', message }));
             continue;
           }
@@ -59,7 +71,10 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
             try {
               out.push({ key: entry.key, created: await api.createTask(entry.description) });
             } catch (single) {
-              patch(entry.key, { state: 'failed', message: single instanceof Error ? single.message : 'Could not create the task' });
+              patch(entry.key, {
+                state: 'failed',
+                message: single instanceof Error ? single.message : 'Could not create the task',
+              });
             }
           }
         }
@@ -73,7 +88,13 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
     async (files: File[], priority: Priority) => {
       const added = files.map((file) => ({ file, key: `u${++nextKey}` }));
       setItems((current) => [
-        ...added.map(({ file, key }): UploadItem => ({ key, name: file.name, size: file.size, progress: 0, state: 'checking' })),
+        ...added.map(({ file, key }): UploadItem => ({
+          key,
+          name: file.name,
+          size: file.size,
+          progress: 0,
+          state: 'checking',
+        })),
         ...current,
       ]);
       const accepted: Array<{ key: string; file: File; description: FileDescription }> = [];
@@ -82,7 +103,16 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
         if (!check.ok) patch(key, { state: 'rejected', message: check.message });
         else {
           patch(key, { state: 'creating' });
-          accepted.push({ key, file, description: { filename: file.name || 'document', contentType: check.contentType, size: file.size, priority } });
+          accepted.push({
+            key,
+            file,
+            description: {
+              filename: file.name || 'document',
+              contentType: check.contentType,
+              size: file.size,
+              priority,
+            },
+          });
         }
       }
       if (accepted.length === 0) return;
@@ -94,7 +124,8 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
       }
       await runLimited(created, PARALLEL_UPLOADS, async ({ key, created: c }) => {
         try {
-          await uploadToPresignedPost(c.upload, fileOf.get(key)!, (progress) => patch(key, { progress })).done;
+          await uploadToPresignedPost(c.upload, fileOf.get(key)!, (progress) => patch(key, { progress }))
+            .done;
           patch(key, { state: 'uploaded', progress: 1 });
         } catch (error) {
           patch(key, { state: 'failed', message: error instanceof Error ? error.message : 'Upload failed' });
@@ -108,6 +139,11 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
     items,
     addFiles,
     dismiss: (key: string) => setItems((current) => current.filter((item) => item.key !== key)),
-    clearFinished: () => setItems((current) => current.filter((item) => item.state === 'checking' || item.state === 'creating' || item.state === 'uploading')),
+    clearFinished: () =>
+      setItems((current) =>
+        current.filter(
+          (item) => item.state === 'checking' || item.state === 'creating' || item.state === 'uploading',
+        ),
+      ),
   };
 };

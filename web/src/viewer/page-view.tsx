@@ -1,5 +1,5 @@
 import { useState, type KeyboardEvent } from 'react';
-import { confidenceLevel, type Word } from './textract';
+import { confidenceLevel, type Word } from './textract.js';
 
 interface PageViewProps {
   words: Word[];
@@ -10,7 +10,8 @@ interface PageViewProps {
   label: string;
 }
 
-const describe = (word: Word) => `${word.text} — confidence ${word.confidence === null ? 'unknown' : `${word.confidence.toFixed(1)} %`}`;
+const describe = (word: Word) =>
+  `${word.text} — confidence ${word.confidence === null ? 'unknown' : `${word.confidence.toFixed(1)} %`}`;
 
 /**
  * The page with a box over every recognized word (Textract geometry is relative, 0–1, so boxes are
@@ -24,11 +25,18 @@ export const PageView = ({ words, imageUrl, aspect, label }: PageViewProps) => {
 
   const onKeyDown = (event: KeyboardEvent) => {
     if (!words.length) return;
-    const step = event.key === 'ArrowRight' || event.key === 'ArrowDown' ? 1 : event.key === 'ArrowLeft' || event.key === 'ArrowUp' ? -1 : 0;
+    const step =
+      event.key === 'ArrowRight' || event.key === 'ArrowDown'
+        ? 1
+        : event.key === 'ArrowLeft' || event.key === 'ArrowUp'
+          ? -1
+          : 0;
     if (event.key === 'Escape') return setActive(null);
     if (!step) return;
     event.preventDefault();
-    setActive((index) => (index === null ? (step > 0 ? 0 : words.length - 1) : (index + step + words.length) % words.length));
+    setActive((index) =>
+      index === null ? (step > 0 ? 0 : words.length - 1) : (index + step + words.length) % words.length,
+    );
   };
 
   return (
@@ -47,7 +55,10 @@ export const PageView = ({ words, imageUrl, aspect, label }: PageViewProps) => {
           <img
             src={imageUrl}
             alt=""
-            onLoad={(e) => e.currentTarget.naturalHeight > 0 && setImageAspect(e.currentTarget.naturalWidth / e.currentTarget.naturalHeight)}
+            onLoad={(e) =>
+              e.currentTarget.naturalHeight > 0 &&
+              setImageAspect(e.currentTarget.naturalWidth / e.currentTarget.naturalHeight)
+            }
           />
         ) : (
           <div className="page-blank" aria-hidden="true" />
@@ -56,7 +67,12 @@ export const PageView = ({ words, imageUrl, aspect, label }: PageViewProps) => {
           <span
             key={index}
             className={`word-box word-${confidenceLevel(word.confidence)} ${index === active ? 'word-active' : ''}`}
-            style={{ left: `${word.box.Left * 100}%`, top: `${word.box.Top * 100}%`, width: `${word.box.Width * 100}%`, height: `${word.box.Height * 100}%` }}
+            style={{
+              left: `${word.box.Left * 100}%`,
+              top: `${word.box.Top * 100}%`,
+              width: `${word.box.Width * 100}%`,
+              height: `${word.box.Height * 100}%`,
+            }}
             onMouseEnter={() => setActive(index)}
             data-word={word.text}
             aria-hidden="true"
@@ -68,9 +84,13 @@ export const PageView = ({ words, imageUrl, aspect, label }: PageViewProps) => {
           <span
             className="word-tip"
             role="tooltip"
-            style={{ left: `${Math.min(current.box.Left * 100, 70)}%`, top: `${(current.box.Top + current.box.Height) * 100}%` }}
+            style={{
+              left: `${Math.min(current.box.Left * 100, 70)}%`,
+              top: `${(current.box.Top + current.box.Height) * 100}%`,
+            }}
           >
-            <strong>{current.text}</strong> · {current.confidence === null ? '—' : `${current.confidence.toFixed(1)} %`}
+            <strong>{current.text}</strong> ·{' '}
+            {current.confidence === null ? '—' : `${current.confidence.toFixed(1)} %`}
           </span>
         )}
       </div>

@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError, type ApiClient } from '../api/client';
-import type { ResultFormat, TaskView } from '../api/types';
-import { Link } from '../components/link';
-import { StatusBadge } from '../components/status-badge';
-import { useToasts } from '../components/toasts';
-import type { LiveBus } from '../live/live-bus';
-import { formatAbsolute, formatPercent, stageLabel } from '../lib/format';
-import { DEFAULT_ASPECT, pdfPageAspects } from './page-size';
-import { PageView } from './page-view';
-import { wordsByPage, type Word } from './textract';
+import { ApiError, type ApiClient } from '../api/client.js';
+import type { ResultFormat, TaskView } from '../api/types.js';
+import { Link } from '../components/link.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { useToasts } from '../components/toasts.js';
+import type { LiveBus } from '../live/live-bus.js';
+import { formatAbsolute, formatPercent, stageLabel } from '../lib/format.js';
+import { DEFAULT_ASPECT, documentAspects } from './page-size.js';
+import { PageView } from './page-view.js';
+import { wordsByPage, type Word } from './textract.js';
 
 type Tab = 'text' | 'page' | 'html';
 const TABS: Array<{ id: Tab; label: string }> = [
@@ -64,28 +64,45 @@ export const ResultPage = ({ api, bus, id }: { api: ApiClient; bus: LiveBus; id:
     try {
       setTask(await api.getTask(id));
     } catch (failure) {
-      setError(failure instanceof ApiError ? { status: failure.status, message: failure.message } : { status: 0, message: 'Could not load the document' });
+      setError(
+        failure instanceof ApiError
+          ? { status: failure.status, message: failure.message }
+          : { status: 0, message: 'Could not load the document' },
+      );
     }
   }, [api, id]);
 
   useEffect(() => {
     void loadTask();
     return bus.subscribe((event) => {
-      if (event.kind !== 'message' || (event.message.type === 'task_update' && event.message.taskId === id) || event.message.type === 'db_change') void loadTask();
+      if (
+        event.kind !== 'message' ||
+        (event.message.type === 'task_update' && event.message.taskId === id) ||
+        event.message.type === 'db_change'
+      )
+        void loadTask();
     });
   }, [bus, id, loadTask]);
 
   const completed = task?.status === 'completed' && !task.deletedAt;
-  const fetchResult = useCallback(async (format: ResultFormat) => {
-    const res = await fetch(await api.resultUrl(id, format));
-    if (!res.ok) throw new Error(`Could not read the ${format.toUpperCase()} result (HTTP ${res.status})`);
-    return format === 'json' ? res.json() : res.text();
-  }, [api, id]);
+  const fetchResult = useCallback(
+    async (format: ResultFormat) => {
+      const res = await fetch(await api.resultUrl(id, format));
+      if (!res.ok) throw new Error(`Could not read the ${format.toUpperCase()} result (HTTP ${res.status})`);
+      return format === 'json' ? res.json() : res.text();
+    },
+    [api, id],
+  );
 
   useEffect(() => {
     if (!completed || !task) return;
     let cancelled = false;
-    const need = tab === 'text' ? loaded.text === undefined : tab === 'html' ? loaded.html === undefined : loaded.pages === undefined;
+    const need =
+      tab === 'text'
+        ? loaded.text === undefined
+        : tab === 'html'
+          ? loaded.html === undefined
+          : loaded.pages === undefined;
     if (!need) return;
     setLoadError(null);
     (async () => {
@@ -98,10 +115,19 @@ export const ResultPage = ({ api, bus, id }: { api: ApiClient; bus: LiveBus; id:
       } else {
         const [json, originalUrl] = await Promise.all([fetchResult('json'), api.downloadUrl(id)]);
         const isImage = BROWSER_IMAGES.includes(task.contentType ?? '');
-        const aspects = task.contentType === 'application/pdf' ? await pdfPageAspects(originalUrl) : [];
-        if (!cancelled) setLoaded((l) => ({ ...l, pages: wordsByPage(json), imageUrl: isImage ? originalUrl : null, aspects }));
+        const aspects = isImage ? [] : await documentAspects(originalUrl, task.contentType ?? '');
+        if (!cancelled)
+          setLoaded((l) => ({
+            ...l,
+            pages: wordsByPage(json),
+            imageUrl: isImage ? originalUrl : null,
+            aspects,
+          }));
       }
-    })().catch((failure: unknown) => !cancelled && setLoadError(failure instanceof Error ? failure.message : 'Could not load the result'));
+    })().catch(
+      (failure: unknown) =>
+        !cancelled && setLoadError(failure instanceof Error ? failure.message : 'Could not load the result'),
+    );
     return () => {
       cancelled = true;
     };
@@ -162,7 +188,8 @@ export const ResultPage = ({ api, bus, id }: { api: ApiClient; bus: LiveBus; id:
         <div>
           <h1 className="result-title">{task.filename}</h1>
           <p className="muted">
-            <StatusBadge status={task.status} deleted={Boolean(task.deletedAt)} /> Uploaded {formatAbsolute(task.createdAt)}
+            <StatusBadge status={task.status} deleted={Boolean(task.deletedAt)} /> Uploaded{' '}
+            {formatAbsolute(task.createdAt)}
           </p>
         </div>
         <div className="result-actions">
@@ -285,7 +312,12 @@ export const ResultPage = ({ api, bus, id }: { api: ApiClient; bus: LiveBus; id:
                 <p className="muted">Loading HTML…</p>
               ) : (
                 // sandbox="" : no scripts, no same-origin access, no navigation — the HTML is data, not code.
-                <iframe className="result-html" sandbox="" srcDoc={loaded.html} title={`HTML result of ${task.filename}`} />
+                <iframe
+                  className="result-html"
+                  sandbox=""
+                  srcDoc={loaded.html}
+                  title={`HTML result of ${task.filename}`}
+                />
               )
             ) : loaded.pages === undefined ? (
               <p className="muted">Loading page…</p>
@@ -294,14 +326,22 @@ export const ResultPage = ({ api, bus, id }: { api: ApiClient; bus: LiveBus; id:
                 {pages.length > 1 && (
                   <div className="segmented" role="group" aria-label="Page">
                     {pages.map((p) => (
-                      <button key={p} type="button" className="segment" aria-pressed={p === page} onClick={() => setPage(p)}>
+                      <button
+                        key={p}
+                        type="button"
+                        className="segment"
+                        aria-pressed={p === page}
+                        onClick={() => setPage(p)}
+                      >
                         Page {p}
                       </button>
                     ))}
                   </div>
                 )}
                 <p className="muted legend">
-                  <span className="legend-swatch word-high" /> ≥ 90 % <span className="legend-swatch word-medium" /> 70–90 % <span className="legend-swatch word-low" /> &lt; 70 % confidence
+                  <span className="legend-swatch word-high" /> ≥ 90 %{' '}
+                  <span className="legend-swatch word-medium" /> 70–90 %{' '}
+                  <span className="legend-swatch word-low" /> &lt; 70 % confidence
                   {!loaded.imageUrl && ' · page drawn blank: the browser cannot show this original inline'}
                 </p>
                 <PageView

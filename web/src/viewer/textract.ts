@@ -31,7 +31,11 @@ export const wordsByPage = (json: unknown): Map<number, Word[]> => {
     const box = block.Geometry?.BoundingBox;
     if (block.BlockType !== 'WORD' || !box || !block.Text) continue;
     if (!pages.has(page)) pages.set(page, []);
-    pages.get(page)!.push({ text: block.Text, confidence: typeof block.Confidence === 'number' ? block.Confidence : null, box });
+    pages.get(page)!.push({
+      text: block.Text,
+      confidence: typeof block.Confidence === 'number' ? block.Confidence : null,
+      box,
+    });
   }
   return pages;
 };

@@ -1,7 +1,12 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createRouter, type Route } from '../../../../lambdas/api/router.js';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from '../../../../lambdas/core/errors.js';
+import {
+  ForbiddenError,
+  MethodNotAllowedError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../../../../lambdas/core/errors.js';
 import { json } from '../../../../lambdas/shared/http.js';
 
 const event = (method: string, path: string, claims?: Record<string, string>): APIGatewayProxyEvent =>
@@ -13,13 +18,20 @@ const event = (method: string, path: string, claims?: Record<string, string>): A
   }) as unknown as APIGatewayProxyEvent;
 
 const routes: Array<Route<null>> = [
-  { method: 'GET', path: '/health', access: 'public', summary: '', handle: async () => json(200, { ok: true }) },
+  {
+    method: 'GET',
+    path: '/health',
+    access: 'public',
+    summary: '',
+    handle: async () => json(200, { ok: true }),
+  },
   {
     method: 'GET',
     path: '/tasks/{id}',
     access: 'user',
     summary: '',
-    handle: async ({ params, identity }) => json(200, { id: params.id, user: identity.userId, groups: identity.groups }),
+    handle: async ({ params, identity }) =>
+      json(200, { id: params.id, user: identity.userId, groups: identity.groups }),
   },
   { method: 'GET', path: '/admin/overview', access: 'admin', summary: '', handle: async () => json(200, {}) },
 ];
@@ -29,11 +41,18 @@ const USER = { sub: 'AB12CD34-0000-4000-8000-000000000000', email: 'a@example.co
 describe('Function: createRouter', () => {
   it('routes with or without the /api prefix and passes path parameters and claims', async () => {
     // Act
-    const withPrefix = await route(event('GET', '/api/tasks/42', { ...USER, 'cognito:groups': '[admins users]' }), null);
+    const withPrefix = await route(
+      event('GET', '/api/tasks/42', { ...USER, 'cognito:groups': '[admins users]' }),
+      null,
+    );
     const without = await route(event('GET', '/tasks/42', USER), null);
 
     // Assess
-    expect(JSON.parse(withPrefix.body)).toEqual({ id: '42', user: USER.sub.toLowerCase(), groups: ['admins', 'users'] });
+    expect(JSON.parse(withPrefix.body)).toEqual({
+      id: '42',
+      user: USER.sub.toLowerCase(),
+      groups: ['admins', 'users'],
+    });
     expect(JSON.parse(without.body)).toMatchObject({ id: '42', groups: [] });
   });
 
@@ -45,7 +64,10 @@ describe('Function: createRouter', () => {
   it('requires claims on user routes and the admins group on admin routes', async () => {
     await expect(route(event('GET', '/tasks/1'), null)).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(route(event('GET', '/admin/overview', USER), null)).rejects.toBeInstanceOf(ForbiddenError);
-    expect((await route(event('GET', '/admin/overview', { ...USER, 'cognito:groups': 'admins' }), null)).statusCode).toBe(200);
+    expect(
+      (await route(event('GET', '/admin/overview', { ...USER, 'cognito:groups': 'admins' }), null))
+        .statusCode,
+    ).toBe(200);
     expect((await route(event('GET', '/health'), null)).statusCode).toBe(200);
   });
 

@@ -4,7 +4,10 @@ import { classifyFailure } from '../../../../lambdas/core/use-cases/pipeline.js'
 describe('Function: classifyFailure', () => {
   it('keeps the code and message of a rejected document from a Lambda error cause', () => {
     // Prepare
-    const cause = JSON.stringify({ errorType: 'DocumentRejectedError', errorMessage: 'ENCRYPTED_PDF: The PDF is password-protected' });
+    const cause = JSON.stringify({
+      errorType: 'DocumentRejectedError',
+      errorMessage: 'ENCRYPTED_PDF: The PDF is password-protected',
+    });
 
     // Act
     const result = classifyFailure({ Error: 'DocumentRejectedError', Cause: cause });
@@ -14,7 +17,9 @@ describe('Function: classifyFailure', () => {
   });
 
   it('reads the plain-text cause the local runner gives', () => {
-    expect(classifyFailure({ Error: 'DocumentRejectedError', Cause: 'IMAGE_TOO_LARGE: 50000 x 50000 pixels' })).toEqual({
+    expect(
+      classifyFailure({ Error: 'DocumentRejectedError', Cause: 'IMAGE_TOO_LARGE: 50000 x 50000 pixels' }),
+    ).toEqual({
       code: 'IMAGE_TOO_LARGE',
       message: '50000 x 50000 pixels',
     });
@@ -33,6 +38,8 @@ describe('Function: classifyFailure', () => {
   });
 
   it('does not trust an unknown code in a rejected-document cause', () => {
-    expect(classifyFailure({ Error: 'DocumentRejectedError', Cause: 'DROP_TABLES: nope' }).code).toBe('INTERNAL');
+    expect(classifyFailure({ Error: 'DocumentRejectedError', Cause: 'DROP_TABLES: nope' }).code).toBe(
+      'INTERNAL',
+    );
   });
 });

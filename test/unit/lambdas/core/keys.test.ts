@@ -23,19 +23,27 @@ describe('Function: validateFilename', () => {
 
 describe('Function: parseUploadKey', () => {
   it('reads the owner and filename of an upload key', () => {
-    expect(parseUploadKey(uploadKey(USER, 'abc', 'scan 1.pdf'))).toEqual({ userId: USER, filename: 'scan 1.pdf' });
+    expect(parseUploadKey(uploadKey(USER, 'abc', 'scan 1.pdf'))).toEqual({
+      userId: USER,
+      filename: 'scan 1.pdf',
+    });
   });
 
-  it.each(['results/x/y.txt', `uploads/not-a-uuid/a.pdf`, `uploads/${USER}/../a.pdf`, `uploads/${USER}/`, `uploads/${USER}`])(
-    'returns undefined for %j',
-    (key) => {
-      expect(parseUploadKey(key)).toBeUndefined();
-    },
-  );
+  it.each([
+    'results/x/y.txt',
+    `uploads/not-a-uuid/a.pdf`,
+    `uploads/${USER}/../a.pdf`,
+    `uploads/${USER}/`,
+    `uploads/${USER}`,
+  ])('returns undefined for %j', (key) => {
+    expect(parseUploadKey(key)).toBeUndefined();
+  });
 });
 
 describe('Function: resultPrefix', () => {
   it('groups results by owner and month', () => {
-    expect(resultPrefix(USER, 'task-1', new Date('2026-03-05T10:00:00Z'))).toBe(`results/${USER}/2026-03/task-1/`);
+    expect(resultPrefix(USER, 'task-1', new Date('2026-03-05T10:00:00Z'))).toBe(
+      `results/${USER}/2026-03/task-1/`,
+    );
   });
 });

@@ -2,7 +2,10 @@
  * The Lambda entry files: environment validation, adapter wiring (mocked SDK clients, exact
  * parameters) and pass-through to the handler factories, on an in-memory PGlite.
  */
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   ListExecutionsCommand,
@@ -17,12 +20,7 @@ import {
   StartDocumentTextDetectionCommand,
   TextractClient,
 } from '@aws-sdk/client-textract';
-import type {
-  APIGatewayProxyEvent,
-  CloudFormationCustomResourceEvent,
-  SNSEvent,
-  SQSEvent,
-} from 'aws-lambda';
+import type { APIGatewayProxyEvent, CloudFormationCustomResourceEvent, SNSEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -121,7 +119,9 @@ describe('Function: handler (environment)', () => {
     const invocation = handler({}, lambdaContext(name));
 
     // Assess
-    await expect(invocation).rejects.toThrow(`Invalid environment for the ${name} function: ${variable} is not set`);
+    await expect(invocation).rejects.toThrow(
+      `Invalid environment for the ${name} function: ${variable} is not set`,
+    );
   });
 });
 
@@ -139,7 +139,12 @@ describe('Function: handler (dispatcher)', () => {
         {
           messageId: 'm-1',
           body: JSON.stringify({
-            Records: [{ eventName: 'ObjectCreated:Post', s3: { object: { key: file.storage_key, size: png.byteLength } } }],
+            Records: [
+              {
+                eventName: 'ObjectCreated:Post',
+                s3: { object: { key: file.storage_key, size: png.byteLength } },
+              },
+            ],
           }),
         },
       ],
@@ -182,7 +187,13 @@ describe('Function: handler (api)', () => {
       path: '/api/admin/overview',
       headers: {},
       requestContext: {
-        authorizer: { claims: { sub: '0b0e8f3e-3f59-4d3c-9a53-7a8a1f0e2c11', email: 'a@example.com', 'cognito:groups': 'admins' } },
+        authorizer: {
+          claims: {
+            sub: '0b0e8f3e-3f59-4d3c-9a53-7a8a1f0e2c11',
+            email: 'a@example.com',
+            'cognito:groups': 'admins',
+          },
+        },
       },
     } as unknown as APIGatewayProxyEvent;
     const handler = await coldStart('api');
@@ -192,9 +203,12 @@ describe('Function: handler (api)', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(sqsMock.commandCalls(GetQueueAttributesCommand).map((call) => call.args[0].input.QueueUrl).sort()).toEqual(
-      [FULL_ENV.DLQ_URL, FULL_ENV.INTAKE_QUEUE_URL].sort(),
-    );
+    expect(
+      sqsMock
+        .commandCalls(GetQueueAttributesCommand)
+        .map((call) => call.args[0].input.QueueUrl)
+        .sort(),
+    ).toEqual([FULL_ENV.DLQ_URL, FULL_ENV.INTAKE_QUEUE_URL].sort());
     expect(sfnMock.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toEqual({
       stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
       statusFilter: 'RUNNING',
@@ -219,7 +233,9 @@ describe('Function: handler (ws)', () => {
     expect(response).toEqual({ statusCode: 200, body: '' });
     const call = managementMock.commandCalls(PostToConnectionCommand)[0];
     expect(call?.args[0].input.ConnectionId).toBe('conn-1');
-    expect(JSON.parse(new TextDecoder().decode(call?.args[0].input.Data as Uint8Array))).toMatchObject({ type: 'pong' });
+    expect(JSON.parse(new TextDecoder().decode(call?.args[0].input.Data as Uint8Array))).toMatchObject({
+      type: 'pong',
+    });
     const client = call?.thisValue as ApiGatewayManagementApiClient;
     const endpoint = await (client.config.endpoint as () => Promise<{ hostname: string; path: string }>)();
     expect(`${endpoint.hostname}${endpoint.path}`).toBe(`ws123.execute-api.${REGION}.amazonaws.com/prod`);
@@ -276,11 +292,18 @@ describe('Function: handler (startTextDetection)', () => {
       DocumentLocation: { S3Object: { Bucket: FULL_ENV.DOCUMENTS_BUCKET, Name: file.storage_key } },
       ClientRequestToken: task.id,
       JobTag: task.id,
-      NotificationChannel: { SNSTopicArn: FULL_ENV.TEXTRACT_SNS_TOPIC_ARN, RoleArn: FULL_ENV.TEXTRACT_ROLE_ARN },
+      NotificationChannel: {
+        SNSTopicArn: FULL_ENV.TEXTRACT_SNS_TOPIC_ARN,
+        RoleArn: FULL_ENV.TEXTRACT_ROLE_ARN,
+      },
       OutputConfig: { S3Bucket: FULL_ENV.DOCUMENTS_BUCKET, S3Prefix: `${input.resultPrefix}textract-output` },
       KMSKeyId: FULL_ENV.KMS_KEY_ID,
     });
-    expect(await findTextJob(db, 'job-1')).toMatchObject({ task_id: task.id, task_token: 'token-1', status: 'IN_PROGRESS' });
+    expect(await findTextJob(db, 'job-1')).toMatchObject({
+      task_id: task.id,
+      task_token: 'token-1',
+      status: 'IN_PROGRESS',
+    });
   });
 });
 
@@ -290,7 +313,13 @@ const completion = (jobId: string, status: string, taskId: string): SNSEvent =>
       {
         Sns: {
           MessageId: 'msg-1',
-          Message: JSON.stringify({ JobId: jobId, Status: status, API: 'StartDocumentTextDetection', JobTag: taskId, Timestamp: 1 }),
+          Message: JSON.stringify({
+            JobId: jobId,
+            Status: status,
+            API: 'StartDocumentTextDetection',
+            JobTag: taskId,
+            Timestamp: 1,
+          }),
         },
       },
     ],
@@ -301,7 +330,10 @@ describe('Function: handler (textDetectionCompleted)', () => {
     // Prepare
     const { task, input } = await seedAsyncTask();
     await saveTextJobStart(db, { jobId: 'job-2', taskId: task.id, attempt: 1, taskToken: 'token-2', input });
-    const blocks = [{ BlockType: 'PAGE' as const, Id: 'p1' }, { BlockType: 'LINE' as const, Id: 'l1', Text: 'Hello' }];
+    const blocks = [
+      { BlockType: 'PAGE' as const, Id: 'p1' },
+      { BlockType: 'LINE' as const, Id: 'l1', Text: 'Hello' },
+    ];
     textractMock
       .on(GetDocumentTextDetectionCommand)
       .resolves({ JobStatus: 'SUCCEEDED', DocumentMetadata: { Pages: 1 }, Blocks: blocks });
@@ -310,7 +342,10 @@ describe('Function: handler (textDetectionCompleted)', () => {
     const handler = await coldStart('text-detection-completed');
 
     // Act
-    const result = await handler(completion('job-2', 'SUCCEEDED', task.id), lambdaContext('textDetectionCompleted'));
+    const result = await handler(
+      completion('job-2', 'SUCCEEDED', task.id),
+      lambdaContext('textDetectionCompleted'),
+    );
 
     // Assess
     const blocksKey = resultKeys(input.resultPrefix).blocks;

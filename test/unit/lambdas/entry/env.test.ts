@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
-import { ENTRY_FILES, ENV_SCHEMAS, FUNCTION_NAMES, type FunctionEnvironment } from '../../../../lambdas/entry/env.js';
+import {
+  ENTRY_FILES,
+  ENV_SCHEMAS,
+  FUNCTION_NAMES,
+  type FunctionEnvironment,
+} from '../../../../lambdas/entry/env.js';
 import { awsRegion, ConfigurationError, loadFunctionConfig } from '../../../../lambdas/shared/config.js';
 import { validateEnv, type ContextWithEnv } from '../../../../lambdas/shared/env-middleware.js';
 import { FULL_ENV, lambdaContext } from './helpers.js';
@@ -25,7 +30,7 @@ describe('Function: loadFunctionConfig', () => {
       DB_USER: 'untxt_app',
       WEBSOCKET_MANAGEMENT_ENDPOINT: FULL_ENV.WEBSOCKET_MANAGEMENT_ENDPOINT,
       STATE_MACHINE_ARN: FULL_ENV.STATE_MACHINE_ARN,
-      JANITOR_STUCK_AFTER_MINUTES: 30,
+      JANITOR_STUCK_AFTER_MINUTES: 90,
       JANITOR_MAX_ATTEMPTS: 3,
     });
   });
@@ -44,7 +49,12 @@ describe('Function: loadFunctionConfig', () => {
 
   it('names every bad variable when several are wrong', () => {
     // Prepare
-    const env = { ...FULL_ENV, STATE_MACHINE_ARN: FULL_ENV.INTAKE_QUEUE_ARN, DB_PORT: 'five', DOCUMENTS_BUCKET: ' ' };
+    const env = {
+      ...FULL_ENV,
+      STATE_MACHINE_ARN: FULL_ENV.INTAKE_QUEUE_ARN,
+      DB_PORT: 'five',
+      DOCUMENTS_BUCKET: ' ',
+    };
 
     // Act
     let error: ConfigurationError | undefined;
@@ -100,7 +110,11 @@ describe('Constant: ENV_SCHEMAS', () => {
     // Prepare
     // @ts-expect-error DB_USER is required for the migrate function
     const incomplete: FunctionEnvironment<'migrate'> = { DB_PROXY_ENDPOINT: 'host', DB_NAME: 'untxt' };
-    const complete: FunctionEnvironment<'migrate'> = { DB_PROXY_ENDPOINT: 'host', DB_NAME: 'untxt', DB_USER: 'app' };
+    const complete: FunctionEnvironment<'migrate'> = {
+      DB_PROXY_ENDPOINT: 'host',
+      DB_NAME: 'untxt',
+      DB_USER: 'app',
+    };
 
     // Act
     const lambdaEnvironment: Record<string, string> = complete;

@@ -35,7 +35,8 @@ export const FULL_ENV = {
 
 /** Stubs the whole environment (undone by `vi.unstubAllEnvs`), minus the `without` variables. */
 export function stubEnvironment(without: string[] = []): void {
-  for (const [name, value] of Object.entries(FULL_ENV)) vi.stubEnv(name, without.includes(name) ? undefined : value);
+  for (const [name, value] of Object.entries(FULL_ENV))
+    vi.stubEnv(name, without.includes(name) ? undefined : value);
 }
 
 export function lambdaContext(name = 'test'): Context {

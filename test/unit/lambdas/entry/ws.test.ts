@@ -8,7 +8,8 @@ const eventFor = (routeKey: string) =>
   ({ requestContext: { routeKey, connectionId: 'conn-1' }, body: '{}' }) as unknown as WebSocketEvent;
 
 const handlersAnswering = () => {
-  const answer = (name: string) => vi.fn(async (): Promise<APIGatewayProxyResult> => ({ statusCode: 200, body: name }));
+  const answer = (name: string) =>
+    vi.fn(async (): Promise<APIGatewayProxyResult> => ({ statusCode: 200, body: name }));
   return {
     connect: answer('connect'),
     disconnect: answer('disconnect'),

@@ -7,7 +7,11 @@ import { parseJsonBody } from '../../../../lambdas/shared/request.js';
 
 const schema = z.strictObject({ name: z.string(), size: z.number().int() });
 const event = (body: string | null, contentType = 'application/json') =>
-  ({ body, headers: { 'Content-Type': contentType }, isBase64Encoded: false }) as unknown as APIGatewayProxyEvent;
+  ({
+    body,
+    headers: { 'Content-Type': contentType },
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEvent;
 
 describe('Function: parseJsonBody', () => {
   it('parses a valid body', () => {
@@ -32,7 +36,9 @@ describe('Function: parseJsonBody', () => {
   });
 
   it('rejects a non-JSON content type with 415', () => {
-    expect(() => parseJsonBody(event('name=a', 'application/x-www-form-urlencoded'), schema)).toThrow(UnsupportedMediaTypeError);
+    expect(() => parseJsonBody(event('name=a', 'application/x-www-form-urlencoded'), schema)).toThrow(
+      UnsupportedMediaTypeError,
+    );
   });
 });
 
@@ -44,6 +50,8 @@ describe('Function: errorResponse', () => {
     // Assess
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toMatch(/secret|postgres/);
-    expect(JSON.parse(response.body)).toEqual({ error: { code: 'INTERNAL_ERROR', message: expect.any(String) } });
+    expect(JSON.parse(response.body)).toEqual({
+      error: { code: 'INTERNAL_ERROR', message: expect.any(String) },
+    });
   });
 });

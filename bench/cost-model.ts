@@ -1,0 +1,163 @@
+/**
+ * The cost model behind `npm run cost`: list prices (us-east-1, on-demand, after free tiers), the
+ * stack's real memory/architecture settings, and per-document activity. Durations and request
+ * counts are assumptions, stated here, to be replaced by measured values once the stack runs.
+ */
+import { join } from 'node:path';
+import type { FunctionName } from '../lambdas/entry/env.js';
+import { ENTRY_FILES } from '../lambdas/entry/env.js';
+import { FUNCTION_SETTINGS } from '../lib/config/function-settings.js';
+import { moduleGraphImports } from '../lib/config/module-graph.js';
+import { PROJECT_ROOT } from '../lib/constructs/untxt-function.js';
+
+/** USD list prices, us-east-1. */
+export const PRICES = {
+  textractPage: 1.5 / 1000,
+  sfnStandardTransition: 0.025 / 1000,
+  sfnExpressRequest: 1 / 1_000_000,
+  /** Express duration, per GB-second, billed in 64 MB / 100 ms steps. */
+  sfnExpressGbSecond: 0.00001667,
+  lambdaRequest: 0.2 / 1_000_000,
+  lambdaGbSecondArm: 0.0000133334,
+  lambdaGbSecondX86: 0.0000166667,
+  sqsRequest: 0.4 / 1_000_000,
+  s3Put: 0.005 / 1000,
+  s3Get: 0.0004 / 1000,
+  kmsRequest: 0.03 / 10_000,
+  restApiRequest: 3.5 / 1_000_000,
+  websocketMessage: 1 / 1_000_000,
+  snsPublish: 0.5 / 1_000_000,
+  logsIngestGb: 0.5,
+  xrayTrace: 5 / 1_000_000,
+} as const;
+
+/** Fixed monthly prices (730 h). */
+export const MONTHLY = {
+  hours: 730,
+  rdsHour: { 't4g.micro': 0.016, 'm7g.large': 0.168 } as Record<string, number>,
+  rdsGp3GbMonth: 0.115,
+  proxyVcpuHour: 0.015,
+  /** RDS Proxy bills the instance's vCPUs, minimum 2. */
+  instanceVcpus: { 't4g.micro': 2, 'm7g.large': 2 } as Record<string, number>,
+  natHour: 0.045,
+  natGb: 0.045,
+  interfaceEndpointAzHour: 0.01,
+  kmsKey: 1,
+  secret: 0.4,
+  alarm: 0.1,
+  dashboard: 3,
+} as const;
+
+/** How long each function runs per invocation, in ms (assumed; see the module comment). */
+export type Durations = Partial<Record<FunctionName, number>>;
+
+export interface DocumentProfile {
+  name: string;
+  pages: number;
+  path: 'sync' | 'async';
+  /** Lambda invocations and their durations. */
+  invocations: Array<{ fn: FunctionName; ms: number }>;
+  s3Puts: number;
+  s3Gets: number;
+  sqsRequests: number;
+  restRequests: number;
+  websocketMessages: number;
+  snsPublishes: number;
+  /** KB of CloudWatch Logs per document, besides the state machine's. */
+  logKb: number;
+  /** X-Ray traces recorded per document (after sampling). */
+  traces: number;
+}
+
+/**
+ * A single-page image: POST /api/tasks, upload, dispatch, Download → Recognize → WriteResult, the
+ * owner fetching the result once and the list refreshing once.
+ */
+export const SINGLE_PAGE: DocumentProfile = {
+  name: '1-page image',
+  pages: 1,
+  path: 'sync',
+  invocations: [
+    { fn: 'api', ms: 150 }, // POST /api/tasks
+    { fn: 'dispatcher', ms: 120 },
+    { fn: 'download', ms: 400 },
+    { fn: 'recognize', ms: 1500 }, // mostly waiting on DetectDocumentText
+    { fn: 'writeResult', ms: 250 },
+    { fn: 'api', ms: 80 }, // GET /api/tasks/{id}/result
+    { fn: 'api', ms: 100 }, // GET /api/tasks (list refresh)
+  ],
+  // upload POST, blocks, txt, html, json
+  s3Puts: 5,
+  // dispatcher head + range, download head + get, Textract get, writeResult blocks, owner download
+  s3Gets: 7,
+  sqsRequests: 3, // S3 send, receive, delete
+  restRequests: 3,
+  websocketMessages: 5, // queued, processing, recognizing, writing, completed
+  snsPublishes: 0,
+  logKb: 7 * 1.5 + 3 * 0.7, // ~1.5 KB per invocation (JSON lines + REPORT), 0.7 KB per access-log line
+  traces: (3 + 2) * 0.05, // API + pipeline traces at 5 % sampling
+};
+
+/** A ten-page PDF through the asynchronous Textract job. */
+export const TEN_PAGES: DocumentProfile = {
+  name: '10-page PDF',
+  pages: 10,
+  path: 'async',
+  invocations: [
+    { fn: 'api', ms: 150 },
+    { fn: 'dispatcher', ms: 120 },
+    { fn: 'download', ms: 900 },
+    { fn: 'startTextDetection', ms: 250 },
+    { fn: 'textDetectionCompleted', ms: 900 }, // GetDocumentTextDetection pages + blocks write + callback
+    { fn: 'writeResult', ms: 700 },
+    { fn: 'api', ms: 80 },
+    { fn: 'api', ms: 100 },
+  ],
+  // upload, Textract output (~2 objects), blocks, txt, html, json
+  s3Puts: 7,
+  s3Gets: 7,
+  sqsRequests: 3,
+  restRequests: 3,
+  websocketMessages: 5,
+  snsPublishes: 1,
+  logKb: 8 * 1.5 + 3 * 0.7,
+  traces: (3 + 3) * 0.05,
+};
+
+/**
+ * The sync path as proposed in docs/aws.md: Recognize renders and stores the result itself (no
+ * blocks object, no WriteResult invocation), and only Download imports sharp (the other functions
+ * go back to arm64).
+ */
+export const SINGLE_PAGE_PROPOSED: DocumentProfile = {
+  ...SINGLE_PAGE,
+  name: '1-page image (proposed layout)',
+  invocations: [
+    { fn: 'api', ms: 150 },
+    { fn: 'dispatcher', ms: 120 },
+    { fn: 'download', ms: 400 },
+    { fn: 'recognize', ms: 1650 }, // DetectDocumentText + render + 3 PUTs
+    { fn: 'api', ms: 80 },
+    { fn: 'api', ms: 100 },
+  ],
+  s3Puts: 4,
+  s3Gets: 6,
+  websocketMessages: 4,
+  logKb: 6 * 1.5 + 3 * 0.7,
+};
+
+/**
+ * The function's Lambda price per GB-second. `deployed`: the stack's rule (code that imports sharp
+ * runs on x86_64); `proposed`: only Download keeps sharp.
+ */
+export function gbSecondPrice(fn: FunctionName, layout: 'deployed' | 'proposed' = 'deployed'): number {
+  const x86 =
+    layout === 'proposed'
+      ? fn === 'download'
+      : moduleGraphImports(join(PROJECT_ROOT, ENTRY_FILES[fn]), 'sharp');
+  return x86 ? PRICES.lambdaGbSecondX86 : PRICES.lambdaGbSecondArm;
+}
+
+/** GB-seconds of one invocation at the function's deployed memory (billed per ms). */
+export const gbSeconds = (fn: FunctionName, ms: number): number =>
+  (FUNCTION_SETTINGS[fn].memorySize / 1024) * (ms / 1000);

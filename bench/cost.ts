@@ -1,0 +1,157 @@
+/**
+ * `npm run cost`: infrastructure cost per 1,000 documents (single-page and ten-page), term by term,
+ * against the Textract bill, plus the fixed monthly cost per stage. State transitions are counted by
+ * running the real definition (bench/cost-transitions.ts); Lambda is priced at the stack's memory
+ * and architecture settings (lib/config/function-settings.ts). Prices and assumptions: cost-model.ts.
+ */
+import { STAGE_CONFIGS, type StageConfig } from '../lib/config/stage-config.js';
+import { countTransitions, type TransitionCount } from './cost-transitions.js';
+import {
+  type DocumentProfile,
+  gbSecondPrice,
+  gbSeconds,
+  MONTHLY,
+  PRICES,
+  SINGLE_PAGE,
+  SINGLE_PAGE_PROPOSED,
+  TEN_PAGES,
+} from './cost-model.js';
+
+const PER = 1000;
+
+export interface CostLine {
+  term: string;
+  usd: number;
+}
+
+/** Workflow pricing: the deployed Standard machine, or the proposed Express layout (docs/aws.md). */
+export type WorkflowPricing = 'standard' | 'express';
+
+/** Cost of `PER` documents of `profile`, term by term. */
+export function documentCost(
+  profile: DocumentProfile,
+  transitions: TransitionCount,
+  workflow: WorkflowPricing,
+  layout: 'deployed' | 'proposed' = 'deployed',
+): CostLine[] {
+  const lambdaCompute = profile.invocations.reduce(
+    (sum, { fn, ms }) => sum + gbSeconds(fn, ms) * gbSecondPrice(fn, layout),
+    0,
+  );
+  const workflowMs = profile.invocations
+    .filter(({ fn }) => ['download', 'recognize', 'startTextDetection', 'writeResult'].includes(fn))
+    .reduce((sum, { ms }) => sum + ms + 50, 0); // + ~50 ms of Step Functions overhead per state
+  // Express: 64 MB minimum, 100 ms steps; the async path is two executions (start job, resume to write).
+  const executions = workflow === 'express' && profile.path === 'async' ? 2 : 1;
+  const expressGbSeconds = (64 / 1024) * (Math.ceil(workflowMs / 100) / 10);
+  const stateMachineLogKb = transitions.events * 0.8;
+  const lines: CostLine[] = [
+    {
+      term: `Textract (${profile.pages} page${profile.pages > 1 ? 's' : ''})`,
+      usd: profile.pages * PRICES.textractPage,
+    },
+    workflow === 'standard'
+      ? {
+          term: `Step Functions Standard (${transitions.states.length} transitions: ${transitions.states.join(' → ')})`,
+          usd: transitions.states.length * PRICES.sfnStandardTransition,
+        }
+      : {
+          term: `Step Functions Express (${executions} execution${executions > 1 ? 's' : ''}, ~${(workflowMs / 1000).toFixed(1)} s at 64 MB)`,
+          usd: executions * PRICES.sfnExpressRequest + expressGbSeconds * PRICES.sfnExpressGbSecond,
+        },
+    {
+      term: `Lambda compute (${profile.invocations.length} invocations at deployed memory)`,
+      usd: lambdaCompute,
+    },
+    { term: 'Lambda requests', usd: profile.invocations.length * PRICES.lambdaRequest },
+    {
+      term: `S3 requests (${profile.s3Puts} PUT, ${profile.s3Gets} GET)`,
+      usd: profile.s3Puts * PRICES.s3Put + profile.s3Gets * PRICES.s3Get,
+    },
+    { term: `SQS (${profile.sqsRequests} requests)`, usd: profile.sqsRequests * PRICES.sqsRequest },
+    { term: 'KMS (bucket key + 1 h data-key reuse: ~0.1 request)', usd: 0.1 * PRICES.kmsRequest },
+    {
+      term: `API Gateway REST (${profile.restRequests} requests)`,
+      usd: profile.restRequests * PRICES.restApiRequest,
+    },
+    {
+      term: `API Gateway WebSocket (${profile.websocketMessages} messages)`,
+      usd: profile.websocketMessages * PRICES.websocketMessage,
+    },
+    { term: 'SNS (Textract completion)', usd: profile.snsPublishes * PRICES.snsPublish },
+    {
+      term: `CloudWatch Logs (~${(profile.logKb + stateMachineLogKb).toFixed(0)} KB)`,
+      usd: ((profile.logKb + stateMachineLogKb) / 1024 / 1024) * PRICES.logsIngestGb,
+    },
+    { term: 'X-Ray (5 % sampling)', usd: profile.traces * PRICES.xrayTrace },
+  ];
+  return lines.map((line) => ({ ...line, usd: line.usd * PER }));
+}
+
+/** Fixed monthly cost of a stage, term by term. */
+export function monthlyCost(config: StageConfig, alarms: number): CostLine[] {
+  const h = MONTHLY.hours;
+  const instances = config.databaseMultiAz ? 2 : 1;
+  const vcpus = Math.max(2, MONTHLY.instanceVcpus[config.databaseInstanceType] ?? 2);
+  return [
+    {
+      term: `RDS ${config.databaseInstanceType} × ${instances}`,
+      usd: (MONTHLY.rdsHour[config.databaseInstanceType] ?? 0) * h * instances,
+    },
+    { term: 'RDS gp3 storage 20 GB', usd: 20 * MONTHLY.rdsGp3GbMonth * instances },
+    { term: `RDS Proxy (${vcpus} vCPU)`, usd: vcpus * MONTHLY.proxyVcpuHour * h },
+    {
+      term: `NAT gateways × ${config.natGateways} (+ $0.045/GB)`,
+      usd: config.natGateways * MONTHLY.natHour * h,
+    },
+    { term: 'KMS keys × 2 (data, intake)', usd: 2 * MONTHLY.kmsKey },
+    { term: 'Secrets Manager × 1', usd: MONTHLY.secret },
+    { term: `CloudWatch alarms × ${alarms} + dashboard`, usd: alarms * MONTHLY.alarm + MONTHLY.dashboard },
+  ];
+}
+
+const sum = (lines: CostLine[]) => lines.reduce((total, line) => total + line.usd, 0);
+const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
+
+function print(title: string, lines: CostLine[], textract?: number): void {
+  console.log(`\n${title}`);
+  const width = Math.max(...lines.map((l) => l.term.length));
+  for (const line of lines) {
+    const share = textract ? `  ${((line.usd / textract) * 100).toFixed(2).padStart(6)} %` : '';
+    console.log(`  ${line.term.padEnd(width)}  ${usd(line.usd).padStart(9)}${share}`);
+  }
+  const total = sum(lines);
+  if (textract) {
+    const overhead = total - textract;
+    console.log(
+      `  ${'infrastructure overhead'.padEnd(width)}  ${usd(overhead).padStart(9)}  ${((overhead / textract) * 100).toFixed(2).padStart(6)} % of Textract`,
+    );
+  } else {
+    console.log(`  ${'total per month'.padEnd(width)}  ${usd(total).padStart(9)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const transitions = { sync: await countTransitions('sync'), async: await countTransitions('async') };
+  for (const workflow of ['standard', 'express'] as const) {
+    for (const profile of [SINGLE_PAGE, TEN_PAGES]) {
+      const lines = documentCost(profile, transitions[profile.path], workflow);
+      print(
+        `Per ${PER} × ${profile.name} — workflow: ${workflow === 'standard' ? 'Standard (deployed)' : 'Express (proposed, docs/aws.md)'}`,
+        lines,
+        lines[0]!.usd,
+      );
+    }
+  }
+  const proposed = documentCost(SINGLE_PAGE_PROPOSED, transitions.sync, 'express', 'proposed');
+  print(
+    `Per ${PER} × ${SINGLE_PAGE_PROPOSED.name} — workflow: Express (proposed)`,
+    proposed,
+    proposed[0]!.usd,
+  );
+  const alarms = 4 + 3 + 11 + 1;
+  for (const config of Object.values(STAGE_CONFIGS))
+    print(`Fixed monthly cost — ${config.stage}`, monthlyCost(config, alarms));
+}
+
+await main();

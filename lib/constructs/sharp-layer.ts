@@ -1,0 +1,50 @@
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import { Architecture, Code, LayerVersion } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { PROJECT_ROOT } from './untxt-function.js';
+
+/** What the layer carries from node_modules: sharp, its prebuilt binaries and its runtime dependencies. */
+const PACKAGES = ['sharp', '@img', 'detect-libc', 'semver'];
+
+/**
+ * sharp + libvips for linux-x64 as a Lambda layer (`/opt/nodejs/node_modules`), copied from the
+ * repository's node_modules by local bundling: no npm install, no Docker, works offline. Hashed by
+ * the installed versions instead of fingerprinting node_modules.
+ */
+export class SharpLayer extends LayerVersion {
+  constructor(scope: Construct, id: string) {
+    const modules = join(PROJECT_ROOT, 'node_modules');
+    const version = (name: string) =>
+      (JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')) as { version: string }).version;
+    const img = readdirSync(join(modules, '@img')).sort();
+    const fingerprint = [
+      ...PACKAGES.filter((name) => name !== '@img').map((name) => `${name}@${version(name)}`),
+      ...img.map((name) => `@img/${name}@${version(`@img/${name}`)}`),
+    ].join(',');
+    super(scope, id, {
+      description: `sharp for linux-x64 (${fingerprint})`.slice(0, 256),
+      compatibleArchitectures: [Architecture.X86_64],
+      code: Code.fromAsset(join(modules, 'sharp'), {
+        assetHashType: AssetHashType.CUSTOM,
+        assetHash: fingerprint,
+        bundling: {
+          // Never used: local bundling always succeeds (it only copies files).
+          image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
+          local: {
+            tryBundle(outputDir: string): boolean {
+              for (const name of PACKAGES) {
+                cpSync(join(modules, name), join(outputDir, 'nodejs', 'node_modules', name), {
+                  recursive: true,
+                  dereference: true,
+                });
+              }
+              return true;
+            },
+          },
+        },
+      }),
+    });
+  }
+}

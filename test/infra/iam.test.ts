@@ -1,0 +1,211 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FunctionName } from '../../lambdas/entry/env.js';
+import {
+  actionsOf,
+  logicalIdOf,
+  type Statement,
+  statementsOfRole,
+  synthesizeApp,
+  type UntxtStacks,
+} from './app-fixture.js';
+
+/**
+ * Every action each function's role may perform, beyond what every function gets (X-Ray traces,
+ * its dead-letter queue, rds-db:connect through the proxy). Adding a grant means adding it here.
+ */
+const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
+  api: [
+    'execute-api:ManageConnections',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+    's3:GetObject',
+    's3:GetObjectTagging',
+    's3:ListBucket',
+    's3:PutObject',
+    's3:PutObjectTagging',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:ReceiveMessage',
+    'sqs:SendMessage',
+    'sqs:StartMessageMoveTask',
+    'states:ListExecutions',
+    'states:StartExecution',
+  ],
+  ws: ['execute-api:ManageConnections'],
+  dispatcher: [
+    'execute-api:ManageConnections',
+    'kms:Decrypt',
+    's3:GetObject',
+    's3:ListBucket',
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+    'sqs:ReceiveMessage',
+    'states:StartExecution',
+  ],
+  download: [
+    'execute-api:ManageConnections',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+  ],
+  recognize: [
+    'execute-api:ManageConnections',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+    'textract:DetectDocumentText',
+  ],
+  startTextDetection: [
+    'execute-api:ManageConnections',
+    'iam:PassRole',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+    'textract:StartDocumentTextDetection',
+  ],
+  textDetectionCompleted: [
+    'execute-api:ManageConnections',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+    'states:SendTaskFailure',
+    'states:SendTaskSuccess',
+    'textract:GetDocumentTextDetection',
+  ],
+  writeResult: [
+    'execute-api:ManageConnections',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+  ],
+  markFailed: ['execute-api:ManageConnections'],
+  janitor: ['execute-api:ManageConnections', 'states:StartExecution'],
+  migrate: [],
+};
+
+const BASELINE = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'sqs:SendMessage', 'rds-db:connect'];
+const TEXTRACT = /^textract:(DetectDocumentText|StartDocumentTextDetection|GetDocumentTextDetection)$/;
+const STAR_ALLOWED =
+  /^(textract:(DetectDocumentText|StartDocumentTextDetection|GetDocumentTextDetection)|xray:\w+|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
+
+describe('IAM least privilege', () => {
+  let stacks: UntxtStacks;
+  const statementsOf = (name: FunctionName): Statement[] =>
+    statementsOfRole(stacks.statelessTemplate, logicalIdOf(stacks.stateless.functions[name].role!));
+
+  beforeAll(() => {
+    stacks = synthesizeApp('dev');
+  });
+
+  it('grants each function exactly the actions its code calls', () => {
+    // Prepare
+    const names = Object.keys(EXPECTED_ACTIONS) as FunctionName[];
+
+    // Act
+    const granted = Object.fromEntries(
+      names.map((name) => {
+        const actions = new Set(statementsOf(name).flatMap(actionsOf));
+        const extra = [...actions].filter((a) => !BASELINE.includes(a) || EXPECTED_ACTIONS[name].includes(a));
+        return [name, extra.sort()];
+      }),
+    );
+
+    // Assess
+    for (const name of names) expect(granted[name], name).toEqual([...EXPECTED_ACTIONS[name]].sort());
+  });
+
+  it('uses no action wildcards in function policies', () => {
+    // Prepare / Act
+    const wildcards = (Object.keys(EXPECTED_ACTIONS) as FunctionName[]).flatMap((name) =>
+      statementsOf(name)
+        .flatMap(actionsOf)
+        .filter((action) => action.includes('*'))
+        .map((action) => `${name}: ${action}`),
+    );
+
+    // Assess
+    expect(wildcards).toEqual([]);
+  });
+
+  it('uses Resource "*" only for Textract, X-Ray and log delivery', () => {
+    // Prepare
+    const policies = Object.values(stacks.statelessTemplate.findResources('AWS::IAM::Policy'));
+
+    // Act
+    const starActions = policies
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => statement.Resource === '*')
+      .flatMap(actionsOf);
+
+    // Assess
+    expect(starActions.filter((action) => !STAR_ALLOWED.test(action))).toEqual([]);
+    expect(starActions.filter((action) => TEXTRACT.test(action)).sort()).toEqual([
+      'textract:DetectDocumentText',
+      'textract:GetDocumentTextDetection',
+      'textract:StartDocumentTextDetection',
+    ]);
+  });
+
+  it('scopes document access to the uploads/ and results/ prefixes', () => {
+    // Prepare / Act
+    const objectStatements = (Object.keys(EXPECTED_ACTIONS) as FunctionName[])
+      .flatMap(statementsOf)
+      .filter((statement) => actionsOf(statement).some((a) => /^s3:(Get|Put)Object/.test(a)));
+    const resources = objectStatements.flatMap((s) =>
+      Array.isArray(s.Resource) ? s.Resource : [s.Resource],
+    );
+
+    // Assess
+    expect(resources.length).toBeGreaterThan(0);
+    for (const resource of resources) expect(JSON.stringify(resource)).toMatch(/"\/(uploads|results)\/\*"/);
+  });
+
+  it('lets the state machine invoke exactly the five workflow functions', () => {
+    // Prepare
+    const role = stacks.stateless.pipeline.stateMachine.role;
+    const statements = statementsOfRole(stacks.statelessTemplate, logicalIdOf(role));
+
+    // Act
+    const invoked = statements
+      .filter((s) => actionsOf(s).includes('lambda:InvokeFunction'))
+      .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+      .map((r) => JSON.stringify(r).match(/"(\w+Function)[0-9A-F]{8}"/)?.[1])
+      .filter(Boolean);
+
+    // Assess
+    expect([...new Set(invoked)].sort()).toEqual([
+      'DownloadFunction',
+      'MarkFailedFunction',
+      'RecognizeFunction',
+      'StartTextDetectionFunction',
+      'WriteResultFunction',
+    ]);
+  });
+
+  it('lets Textract only publish to the completion topic', () => {
+    // Prepare / Act
+    const statements = statementsOfRole(
+      stacks.statelessTemplate,
+      logicalIdOf(stacks.stateless.pipeline.textractRole),
+    );
+
+    // Assess
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'sns:Publish',
+    ]);
+  });
+});

@@ -1,0 +1,331 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES } from '../../lambdas/entry/env.js';
+import { DEFINITION_PATH, FUNCTION_SUBSTITUTIONS } from '../../local/stepfunctions/definition.js';
+import { FUNCTION_SETTINGS } from '../../lib/config/function-settings.js';
+import { logicalIdOf, synthesizeApp, type UntxtStacks } from './app-fixture.js';
+
+describe('StatelessStack', () => {
+  let stacks: UntxtStacks;
+
+  beforeAll(() => {
+    stacks = synthesizeApp('dev');
+  });
+
+  const fnId = (name: (typeof FUNCTION_NAMES)[number]) => logicalIdOf(stacks.stateless.functions[name]);
+  const fnArn = (name: (typeof FUNCTION_NAMES)[number]) => ({ 'Fn::GetAtt': [fnId(name), 'Arn'] });
+
+  describe('functions', () => {
+    it('creates one function per entry in lambdas/entry/env.ts, on nodejs22.x with X-Ray', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act
+      const functions = Object.keys(stacks.stateless.functions);
+
+      // Assess
+      expect(functions.sort()).toEqual([...FUNCTION_NAMES].sort());
+      for (const name of FUNCTION_NAMES) {
+        template.hasResource('AWS::Lambda::Function', {
+          Properties: Match.objectLike({
+            Runtime: 'nodejs22.x',
+            Handler: 'index.handler',
+            MemorySize: FUNCTION_SETTINGS[name].memorySize,
+            Timeout: FUNCTION_SETTINGS[name].timeoutSeconds,
+            TracingConfig: { Mode: 'Active' },
+            LoggingConfig: Match.objectLike({ LogFormat: 'JSON', LogGroup: Match.anyValue() }),
+            DeadLetterConfig: {
+              TargetArn: { 'Fn::GetAtt': [logicalIdOf(stacks.stateless.failedInvocations), 'Arn'] },
+            },
+            VpcConfig: Match.objectLike({ SecurityGroupIds: Match.anyValue(), SubnetIds: Match.anyValue() }),
+            KmsKeyArn: Match.anyValue(),
+            Environment: {
+              Variables: Match.objectLike({
+                POWERTOOLS_SERVICE_NAME: `untxt-dev-${name}`,
+                POWERTOOLS_LOG_LEVEL: 'INFO',
+              }),
+            },
+          }),
+        });
+        expect(template.toJSON().Resources[fnId(name)].Properties.MemorySize).toBe(
+          FUNCTION_SETTINGS[name].memorySize,
+        );
+      }
+    });
+
+    it('runs on arm64 unless the code imports sharp, which runs on x86_64 with the sharp layer', () => {
+      // Prepare
+      const resources = stacks.statelessTemplate.toJSON().Resources;
+
+      // Act
+      const architecture = (name: (typeof FUNCTION_NAMES)[number]) =>
+        resources[fnId(name)].Properties.Architectures;
+      const layers = (name: (typeof FUNCTION_NAMES)[number]) => resources[fnId(name)].Properties.Layers;
+
+      // Assess
+      for (const name of ['ws', 'janitor', 'migrate'] as const) {
+        expect(architecture(name)).toEqual(['arm64']);
+        expect(layers(name)).toBeUndefined();
+      }
+      expect(architecture('download')).toEqual(['x86_64']);
+      expect(layers('download')).toEqual([{ Ref: expect.stringMatching(/^SharpLayer/) }]);
+      for (const fn of Object.values(stacks.stateless.functions)) {
+        expect(architecture(fn.untxtName)).toEqual([fn.usesSharp ? 'x86_64' : 'arm64']);
+      }
+    });
+
+    it('gives every function its own encrypted log group with the stage’s retention', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act
+      const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+
+      // Assess
+      expect(groups.length).toBeGreaterThanOrEqual(FUNCTION_NAMES.length);
+      for (const group of groups) {
+        expect(group.Properties.RetentionInDays).toBe(30);
+        expect(group.Properties.KmsKeyId).toBeDefined();
+      }
+    });
+  });
+
+  describe('intake', () => {
+    it('feeds the intake queue to the dispatcher with partial batch failures and bounded concurrency', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act / Assess
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: fnId('dispatcher') },
+        EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('IntakeQueue') },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+        BatchSize: 10,
+      });
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    });
+
+    it('hands the state machine ARN to the functions that start executions', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+      const machine = logicalIdOf(stacks.stateless.pipeline.stateMachine);
+
+      // Act / Assess
+      for (const name of ['dispatcher', 'api', 'janitor'] as const) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: Match.absent(),
+          Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: { Ref: machine } }) },
+          Description: FUNCTION_SETTINGS[name].description,
+        });
+      }
+    });
+  });
+
+  describe('state machine', () => {
+    it('deploys the shared ASL file as is, with each placeholder bound to its function', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+      const machine = template.toJSON().Resources[logicalIdOf(stacks.stateless.pipeline.stateMachine)];
+
+      // Act: DefinitionBody.fromFile ships the file as an asset (DefinitionS3Location)
+      const key = machine.Properties.DefinitionS3Location.Key as string;
+      const deployed = readFileSync(join(stacks.app.outdir, `asset.${key}`), 'utf8');
+
+      // Assess
+      expect(machine.Properties.DefinitionString).toBeUndefined();
+      expect(deployed).toBe(readFileSync(DEFINITION_PATH, 'utf8'));
+      expect(machine.Properties.DefinitionSubstitutions).toEqual({
+        DownloadFunctionArn: fnArn('download'),
+        RecognizeFunctionArn: fnArn('recognize'),
+        StartTextDetectionFunctionArn: fnArn('startTextDetection'),
+        WriteResultFunctionArn: fnArn('writeResult'),
+        MarkFailedFunctionArn: fnArn('markFailed'),
+      });
+      expect(Object.keys(machine.Properties.DefinitionSubstitutions).sort()).toEqual(
+        Object.keys(FUNCTION_SUBSTITUTIONS).sort(),
+      );
+    });
+
+    it('is a Standard workflow with logging ALL and X-Ray', () => {
+      // Prepare / Act / Assess
+      stacks.statelessTemplate.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      });
+    });
+  });
+
+  describe('async text detection', () => {
+    it('lets Textract publish completions to an encrypted topic the callback function subscribes to', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+      const topic = logicalIdOf(stacks.stateless.pipeline.textractTopic);
+      const role = logicalIdOf(stacks.stateless.pipeline.textractRole);
+
+      // Act / Assess
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'textract.amazonaws.com' } })],
+        },
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        TopicArn: { Ref: topic },
+        Endpoint: fnArn('textDetectionCompleted'),
+        RedrivePolicy: Match.objectLike({ deadLetterTargetArn: Match.anyValue() }),
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            TEXTRACT_SNS_TOPIC_ARN: { Ref: topic },
+            TEXTRACT_ROLE_ARN: { 'Fn::GetAtt': [role, 'Arn'] },
+          }),
+        },
+      });
+    });
+  });
+
+  describe('REST API', () => {
+    it('sends /api/{proxy+} to the api function behind the Cognito authorizer with request validation', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act / Assess
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'COGNITO_USER_POOLS' });
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'ANY',
+        AuthorizationType: 'COGNITO_USER_POOLS',
+        RequestValidatorId: Match.anyValue(),
+        RequestParameters: { 'method.request.header.Authorization': true },
+        Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
+      });
+      template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+        ValidateRequestParameters: true,
+        ValidateRequestBody: true,
+      });
+    });
+
+    it('logs access as JSON, traces, throttles and answers CORS preflights', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act / Assess
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'v1',
+        TracingEnabled: true,
+        AccessLogSetting: Match.objectLike({
+          DestinationArn: Match.anyValue(),
+          Format: Match.stringLikeRegexp('requestId'),
+        }),
+        MethodSettings: [
+          Match.objectLike({ LoggingLevel: 'ERROR', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }),
+        ],
+      });
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'OPTIONS',
+        AuthorizationType: 'NONE',
+      });
+    });
+
+    it('leaves only the health and openapi routes public', () => {
+      // Prepare
+      const methods = Object.values(stacks.statelessTemplate.findResources('AWS::ApiGateway::Method'));
+
+      // Act
+      const open = methods.filter(
+        (m) => m.Properties.HttpMethod !== 'OPTIONS' && m.Properties.AuthorizationType === 'NONE',
+      );
+
+      // Assess
+      expect(open).toHaveLength(2);
+    });
+  });
+
+  describe('WebSocket API', () => {
+    it('routes $connect, $disconnect, $default, ping and subscribe to the ws function', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+        (r) => r.Properties.RouteKey,
+      );
+
+      // Assess
+      expect(routes.sort()).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe']);
+      template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationUri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([fnArn('ws')])]) }),
+      });
+    });
+
+    it('logs access and errors on the stage', () => {
+      // Prepare / Act / Assess
+      stacks.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: 'v1',
+        AccessLogSettings: Match.objectLike({ Format: Match.stringLikeRegexp('connectionId') }),
+        DefaultRouteSettings: Match.objectLike({ LoggingLevel: 'ERROR', DetailedMetricsEnabled: true }),
+      });
+    });
+  });
+
+  describe('operations', () => {
+    it('runs the kysely migrations through a custom resource backed by the migrate function', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act / Assess
+      template.hasResourceProperties('Custom::UntxtMigrations', {
+        ServiceToken: Match.anyValue(),
+        migrations: Match.stringLikeRegexp('^[0-9a-f]{16}$'),
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ USER_ON_EVENT_FUNCTION_ARN: fnArn('migrate') }) },
+      });
+    });
+
+    it('runs the janitor every 15 minutes with retries and a dead-letter queue', () => {
+      // Prepare / Act / Assess
+      stacks.statelessTemplate.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: fnArn('janitor'),
+            RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
+            DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+          }),
+        ],
+      });
+    });
+
+    it('alarms to the SNS topic on dead letters, failed executions, Textract throttles, function errors and API 5xx', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+      const topic = { Ref: logicalIdOf(stacks.stateless.alarmTopic) };
+
+      // Act
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+
+      // Assess
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
+      const metrics = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
+      expect(metrics).toEqual(
+        expect.arrayContaining([
+          'AWS/SQS/ApproximateNumberOfMessagesVisible',
+          'AWS/States/ExecutionsFailed',
+          'AWS/Textract/ThrottledCount',
+          'AWS/Lambda/Errors',
+          'AWS/ApiGateway/5XXError',
+        ]),
+      );
+      expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(FUNCTION_NAMES.length);
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    });
+  });
+});

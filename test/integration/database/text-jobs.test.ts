@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../../database/connect.js';
+import {
+  claimTextJobCallback,
+  findTextJob,
+  recordTextJobCompletion,
+  releaseTextJobCallback,
+  saveTextJobStart,
+} from '../../../database/repositories/index.js';
+import type { Task } from '../../../database/schema.js';
+import { databaseBackends, seedTask, seedUser, truncateAll } from '../../helpers/databases.js';
+
+describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
+  let handle: DatabaseHandle;
+  let task: Task;
+
+  beforeAll(async () => {
+    handle = await create();
+  });
+
+  beforeEach(async () => {
+    await truncateAll(handle.db);
+    const user = await seedUser(handle.db);
+    ({ task } = await seedTask(handle.db, { userId: user.id, status: 'processing' }));
+  });
+
+  afterAll(async () => {
+    await handle?.close();
+  });
+
+  const start = (taskToken: string) =>
+    saveTextJobStart(handle.db, {
+      jobId: 'job-1',
+      taskId: task.id,
+      attempt: 1,
+      taskToken,
+      input: { taskId: task.id, pages: 3 },
+    });
+
+  describe('Function: saveTextJobStart', () => {
+    it('stores the token and the state input as JSON', async () => {
+      // Act
+      const job = await start('token-1');
+
+      // Assess
+      expect(job).toMatchObject({
+        job_id: 'job-1',
+        task_id: task.id,
+        attempt: 1,
+        task_token: 'token-1',
+        input: { taskId: task.id, pages: 3 },
+        status: 'IN_PROGRESS',
+        callback_at: null,
+      });
+    });
+
+    it('replaces the token and reopens the callback when the state starts the same job again', async () => {
+      // Prepare
+      await start('token-1');
+      await recordTextJobCompletion(handle.db, { jobId: 'job-1', taskId: task.id, status: 'SUCCEEDED' });
+      await claimTextJobCallback(handle.db, 'job-1');
+
+      // Act
+      const job = await start('token-2');
+
+      // Assess
+      expect(job).toMatchObject({ task_token: 'token-2', status: 'SUCCEEDED', callback_at: null });
+    });
+  });
+
+  describe('Function: recordTextJobCompletion', () => {
+    it('records a completion that arrives before the start', async () => {
+      // Act
+      const job = await recordTextJobCompletion(handle.db, {
+        jobId: 'job-1',
+        taskId: task.id,
+        status: 'FAILED',
+        statusMessage: 'bad',
+      });
+
+      // Assess
+      expect(job).toMatchObject({ status: 'FAILED', status_message: 'bad', task_token: null, input: null });
+      expect(job?.completed_at).toBeInstanceOf(Date);
+    });
+
+    it('records nothing when the tag is not a task', async () => {
+      // Act
+      const job = await recordTextJobCompletion(handle.db, {
+        jobId: 'job-2',
+        taskId: '00000000-0000-4000-8000-000000000000',
+        status: 'SUCCEEDED',
+      });
+
+      // Assess
+      expect(job).toBeUndefined();
+      expect(await findTextJob(handle.db, 'job-2')).toBeUndefined();
+    });
+  });
+
+  describe('Function: claimTextJobCallback', () => {
+    it('claims nothing while the job runs or before its token is known', async () => {
+      // Prepare
+      await start('token-1');
+      const running = await claimTextJobCallback(handle.db, 'job-1');
+      await truncateAll(handle.db);
+      const user = await seedUser(handle.db);
+      ({ task } = await seedTask(handle.db, { userId: user.id, status: 'processing' }));
+      await recordTextJobCompletion(handle.db, { jobId: 'job-1', taskId: task.id, status: 'SUCCEEDED' });
+
+      // Act
+      const tokenless = await claimTextJobCallback(handle.db, 'job-1');
+
+      // Assess
+      expect(running).toBeUndefined();
+      expect(tokenless).toBeUndefined();
+    });
+
+    it('lets exactly one caller claim a finished job, and again after a release', async () => {
+      // Prepare
+      await start('token-1');
+      await recordTextJobCompletion(handle.db, { jobId: 'job-1', taskId: task.id, status: 'SUCCEEDED' });
+
+      // Act
+      const claims = await Promise.all([
+        claimTextJobCallback(handle.db, 'job-1'),
+        claimTextJobCallback(handle.db, 'job-1'),
+      ]);
+      await releaseTextJobCallback(handle.db, 'job-1');
+      const again = await claimTextJobCallback(handle.db, 'job-1');
+
+      // Assess
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(again?.task_token).toBe('token-1');
+    });
+  });
+});

@@ -1,0 +1,215 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DatabaseHandle } from '../../../database/connect.js';
+import {
+  findTaskById,
+  insertResult,
+  listTaskEvents,
+  saveConnection,
+  softDeleteTask,
+} from '../../../database/repositories/index.js';
+import type { DispatchDeps } from '../../../lambdas/core/deps.js';
+import type { ObjectStore, WorkflowInput } from '../../../lambdas/core/ports.js';
+import { runJanitor } from '../../../lambdas/core/use-cases/janitor.js';
+import { databaseBackends, seedTask, seedUser, truncateAll } from '../../helpers/databases.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
+  let handle: DatabaseHandle;
+
+  beforeAll(async () => {
+    handle = await create();
+  });
+
+  beforeEach(async () => {
+    await truncateAll(handle.db);
+  });
+
+  afterAll(async () => {
+    await handle?.close();
+  });
+
+  /** The janitor running `aheadMs` in the future: every row written now looks that old. */
+  const createDeps = (aheadMs: number) => {
+    const started: WorkflowInput[] = [];
+    const deps: DispatchDeps = {
+      db: handle.db,
+      objects: {} as ObjectStore,
+      connections: { post: vi.fn(async () => true) },
+      now: () => new Date(Date.now() + aheadMs),
+      workflow: {
+        start: vi.fn(async (input: WorkflowInput) => {
+          started.push(input);
+          return { executionArn: `arn:execution:${input.taskId}-${input.attempt}`, started: true };
+        }),
+      },
+    };
+    return { deps, started };
+  };
+
+  const setAttempts = (taskId: string, attempts: number) =>
+    handle.db.updateTable('tasks').set({ attempts }).where('id', '=', taskId).execute();
+
+  describe('Function: runJanitor', () => {
+    it('restarts a task stuck in processing with its next attempt', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      const { task, file } = await seedTask(handle.db, {
+        userId: user.id,
+        status: 'processing',
+        stage: 'recognize',
+      });
+      await setAttempts(task.id, 1);
+      const { deps, started } = createDeps(2 * HOUR);
+
+      // Act
+      const report = await runJanitor(deps);
+
+      // Assess
+      expect(report).toEqual({ redriven: 1, timedOut: 0, purged: 0, connectionsDeleted: 0 });
+      expect(started).toEqual([{ taskId: task.id, userId: user.id, key: file.storage_key, attempt: 2 }]);
+      expect(await findTaskById(handle.db, task.id)).toMatchObject({
+        status: 'queued',
+        stage: 'download',
+        progress: 0,
+        attempts: 2,
+        execution_arn: `arn:execution:${task.id}-2`,
+      });
+      const events = await listTaskEvents(handle.db, task.id);
+      expect(events.at(-1)).toMatchObject({
+        from_status: 'processing',
+        to_status: 'queued',
+        message: 'Restarted after stalling',
+      });
+    });
+
+    it('fails a stuck task with TIMEOUT when it is out of attempts', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      const { task } = await seedTask(handle.db, { userId: user.id, status: 'queued' });
+      await setAttempts(task.id, 3);
+      const { deps, started } = createDeps(2 * HOUR);
+
+      // Act
+      const report = await runJanitor(deps, { maxAttempts: 3 });
+
+      // Assess
+      expect(report.timedOut).toBe(1);
+      expect(started).toEqual([]);
+      expect(await findTaskById(handle.db, task.id)).toMatchObject({
+        status: 'failed',
+        error_code: 'TIMEOUT',
+      });
+    });
+
+    it('leaves alone tasks that moved recently and tasks that are not running', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      await seedTask(handle.db, { userId: user.id, status: 'processing' });
+      const { task: completed } = await seedTask(handle.db, { userId: user.id, status: 'completed' });
+      const { deps, started } = createDeps(10 * 60_000);
+
+      // Act
+      const report = await runJanitor(deps, { stuckAfterMs: 90 * 60_000 });
+
+      // Assess
+      expect(report).toEqual({ redriven: 0, timedOut: 0, purged: 0, connectionsDeleted: 0 });
+      expect(started).toEqual([]);
+      expect((await findTaskById(handle.db, completed.id))?.status).toBe('completed');
+    });
+
+    it('purges tasks deleted before the restore window with their file, result and events', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      const { task: old, file: oldFile } = await seedTask(handle.db, {
+        userId: user.id,
+        status: 'completed',
+      });
+      await insertResult(handle.db, {
+        task_id: old.id,
+        user_id: user.id,
+        text: 'old text',
+        text_key: 'k.txt',
+        html_key: 'k.html',
+        json_key: 'k.json',
+        pages: 1,
+        words: 2,
+        lines: 1,
+        confidence: 99,
+        processing_ms: 10,
+        engine: 'textract',
+      });
+      await softDeleteTask(handle.db, { taskId: old.id, userId: user.id });
+      const { task: recent } = await seedTask(handle.db, { userId: user.id, status: 'completed' });
+      await softDeleteTask(handle.db, { taskId: recent.id, userId: user.id });
+      await handle.db
+        .updateTable('tasks')
+        .set({ deleted_at: sql<Date>`now() - interval '29 days'` })
+        .where('id', '=', recent.id)
+        .execute();
+      await handle.db
+        .updateTable('tasks')
+        .set({ deleted_at: sql<Date>`now() - interval '31 days'` })
+        .where('id', '=', old.id)
+        .execute();
+      const { deps } = createDeps(0);
+
+      // Act
+      const report = await runJanitor(deps);
+
+      // Assess
+      expect(report.purged).toBe(1);
+      expect(await findTaskById(handle.db, old.id)).toBeUndefined();
+      expect(await findTaskById(handle.db, recent.id)).toBeDefined();
+      const leftovers = await handle.db
+        .selectFrom('files')
+        .select('id')
+        .where('id', '=', oldFile.id)
+        .union(handle.db.selectFrom('results').select('task_id as id').where('task_id', '=', old.id))
+        .union(handle.db.selectFrom('task_events').select('task_id as id').where('task_id', '=', old.id))
+        .execute();
+      expect(leftovers).toEqual([]);
+    });
+
+    it('deletes connections opened more than two hours ago and keeps newer ones', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      await saveConnection(handle.db, { id: 'old-connection', userId: user.id });
+      await saveConnection(handle.db, { id: 'new-connection', userId: user.id });
+      await handle.db
+        .updateTable('connections')
+        .set({ connected_at: new Date(Date.now() - 3 * HOUR) })
+        .where('id', '=', 'old-connection')
+        .execute();
+      const { deps } = createDeps(0);
+
+      // Act
+      const report = await runJanitor(deps);
+
+      // Assess
+      expect(report.connectionsDeleted).toBe(1);
+      const left = await handle.db.selectFrom('connections').select('id').execute();
+      expect(left).toEqual([{ id: 'new-connection' }]);
+    });
+
+    it('keeps going and counts only what worked when restarting one task fails', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      const { task: first } = await seedTask(handle.db, { userId: user.id, status: 'processing' });
+      const { task: second } = await seedTask(handle.db, { userId: user.id, status: 'processing' });
+      await setAttempts(first.id, 1);
+      await setAttempts(second.id, 1);
+      const { deps } = createDeps(DAY);
+      vi.mocked(deps.workflow.start).mockRejectedValueOnce(new Error('StateMachineDoesNotExist'));
+
+      // Act
+      const report = await runJanitor(deps);
+
+      // Assess
+      expect(report.redriven).toBe(1);
+      expect(deps.workflow.start).toHaveBeenCalledTimes(2);
+    });
+  });
+});
