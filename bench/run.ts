@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 const BENCHES: Record<string, string> = {
   pipeline: 'bench/pipeline.ts',
   ocr: 'bench/ocr.ts',
+  web: 'bench/web.ts',
 };
 
 const [name, ...args] = process.argv.slice(2);

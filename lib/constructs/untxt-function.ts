@@ -51,9 +51,10 @@ export interface UntxtFunctionProps<N extends FunctionName> {
 
 /**
  * One untxt Lambda function: `NodejsFunction` bundled by esbuild as minified ESM with source maps,
- * arm64 (x86_64 + the sharp layer when its code imports sharp), `nodejs22.x`, X-Ray tracing, JSON logs to its own encrypted log group with retention,
- * Powertools settings, in the VPC, with a dead-letter queue. The entry file, memory and timeout come
- * from `lambdas/entry/env.ts` and `lib/config/function-settings.ts`; only the environment differs.
+ * arm64 (x86_64 + the sharp layer when its code imports sharp), `nodejs22.x`, X-Ray tracing, JSON
+ * logs to its own encrypted log group with retention, Powertools settings, in the VPC, with a
+ * dead-letter queue. The entry file, memory and timeout come from `lambdas/entry/env.ts` and
+ * `lib/config/function-settings.ts`; only the environment differs.
  */
 export class UntxtFunction<N extends FunctionName = FunctionName> extends NodejsFunction {
   /** The function's name in `lambdas/entry/env.ts`. */

@@ -66,6 +66,13 @@ export interface EngineTuning {
   model: TraineddataVariant;
   /** Tesseract page segmentation mode; 3 = fully automatic (columns, blocks). */
   psm: string;
+  /**
+   * Pages at least this many times taller than wide (receipts, till rolls) are one column of text:
+   * they are read with `tallPsm`, and their lines stay whole instead of being split into blocks.
+   */
+  tallAspect: number;
+  /** Segmentation mode for tall pages; 6 = one uniform block of text. */
+  tallPsm: string;
   /** Detect and undo 90/180/270° page rotation. */
   detectOrientation: boolean;
   /** OSD rotations from this confidence on are applied unchecked (receipts give 0–3, text pages 6–30). */
@@ -84,6 +91,8 @@ export interface EngineTuning {
 export const DEFAULT_TUNING: EngineTuning = {
   model: '4.0.0_best_int',
   psm: '3',
+  tallAspect: 1.8,
+  tallPsm: '6',
   detectOrientation: true,
   osdMinConfidence: 5,
   verifyBelowConfidence: 50,
@@ -118,6 +127,7 @@ export function createLocalOcrEngine(
     detect: config.detectOrientation,
     osdMinConfidence: config.osdMinConfidence,
     verifyBelowConfidence: config.verifyBelowConfidence,
+    psmFor: (width, height) => (height >= width * config.tallAspect ? config.tallPsm : config.psm),
   };
 
   const getPool = (): OcrWorkerPool => {

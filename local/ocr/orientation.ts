@@ -20,6 +20,8 @@ export interface OrientationTuning {
   osdMinConfidence: number;
   /** Mean recognition confidence (0–100) below which turned alternatives are tried. */
   verifyBelowConfidence: number;
+  /** Tesseract page segmentation mode for an upright page of this size. */
+  psmFor(width: number, height: number): string;
 }
 
 /** Recognition of a page in the frame it was read in. */
@@ -52,8 +54,6 @@ export async function recognizeUpright(
   image: PageImage,
   tuning: OrientationTuning,
 ): Promise<UprightPage> {
-  // Known resolution helps Tesseract's size heuristics; 0 lets it estimate from the glyphs.
-  const params = { user_defined_dpi: String(image.dpi ?? 0) };
   const recognizeAt = async (degrees: number): Promise<UprightPage> => {
     let { png, width, height } = image;
     if (degrees !== 0) {
@@ -65,6 +65,11 @@ export async function recognizeUpright(
       width = turned.info.width;
       height = turned.info.height;
     }
+    const params = {
+      // Known resolution helps Tesseract's size heuristics; 0 lets it estimate from the glyphs.
+      user_defined_dpi: String(image.dpi ?? 0),
+      tessedit_pageseg_mode: tuning.psmFor(width, height) as never,
+    };
     return { result: await slot.recognize(png, params), width, height, degrees };
   };
   if (!tuning.detect) return recognizeAt(0);

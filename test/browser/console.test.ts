@@ -177,6 +177,8 @@ describe.skipIf(skipBrowserTests())(
       await page.getByRole('tab', { name: 'Page & words' }).click();
       await page.locator('.page-blank').waitFor();
       expect(await page.locator('.word-box', { hasText: 'Revenue' }).count()).toBe(1);
+      const sheet = await page.getByTestId('page-view').boundingBox();
+      expect(sheet!.width / sheet!.height).toBeGreaterThan(2); // the PDF's own MediaBox, not A4
       await shot('viewer-pdf-1440');
     });
 

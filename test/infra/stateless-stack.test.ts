@@ -265,8 +265,11 @@ describe('StatelessStack', () => {
       });
     });
 
-    it('logs access and errors on the stage', () => {
+    it('logs access and errors on the stage, once the account logging role exists', () => {
       // Prepare / Act / Assess
+      stacks.statelessTemplate.hasResource('AWS::ApiGatewayV2::Stage', {
+        DependsOn: Match.arrayWith([Match.stringLikeRegexp('DocumentsApiAccount')]),
+      });
       stacks.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         StageName: 'v1',
         AccessLogSettings: Match.objectLike({ Format: Match.stringLikeRegexp('connectionId') }),

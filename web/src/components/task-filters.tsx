@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import type { TaskStatus } from '../api/types.js';
 import type { BoardFilter } from '../state/task-list.js';
 
 const VIEWS: Array<{ label: string; filter: BoardFilter }> = [
@@ -53,5 +52,3 @@ export const TaskFilters = ({
     </div>
   );
 };
-
-export type { TaskStatus };

@@ -74,6 +74,7 @@ export const TasksPage = ({ api, bus }: { api: ApiClient; bus: LiveBus }) => {
           items={uploads.items}
           onFiles={(files, priority) => void uploads.addFiles(files, priority)}
           onDismiss={uploads.dismiss}
+          onCancel={uploads.cancel}
           onClearFinished={uploads.clearFinished}
         />
         <StatsBar stats={state.stats} />

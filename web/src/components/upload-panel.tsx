@@ -7,6 +7,7 @@ interface UploadPanelProps {
   items: UploadItem[];
   onFiles: (files: File[], priority: Priority) => void;
   onDismiss: (key: string) => void;
+  onCancel: (key: string) => void;
   onClearFinished: () => void;
 }
 
@@ -20,7 +21,7 @@ const STATE_TEXT: Record<UploadItem['state'], string> = {
 };
 
 /** Drop zone + file picker + priority, and one row per file with its real upload progress. */
-export const UploadPanel = ({ items, onFiles, onDismiss, onClearFinished }: UploadPanelProps) => {
+export const UploadPanel = ({ items, onFiles, onDismiss, onCancel, onClearFinished }: UploadPanelProps) => {
   const input = useRef<HTMLInputElement>(null);
   const [priority, setPriority] = useState<Priority>('normal');
   const [dragging, setDragging] = useState(false);
@@ -95,6 +96,16 @@ export const UploadPanel = ({ items, onFiles, onDismiss, onClearFinished }: Uplo
                     {STATE_TEXT[item.state]}
                     {item.state === 'uploading' ? ` ${Math.round(item.progress * 100)} %` : ''}
                   </span>
+                  {item.state === 'uploading' && (
+                    <button
+                      type="button"
+                      className="button button-small button-quiet"
+                      aria-label={`Cancel upload of ${item.name}`}
+                      onClick={() => onCancel(item.key)}
+                    >
+                      Cancel
+                    </button>
+                  )}
                   {item.state !== 'uploading' && item.state !== 'creating' && item.state !== 'checking' && (
                     <button
                       type="button"

@@ -2,7 +2,7 @@ import { useCallback, useRef, useState } from 'react';
 import { ApiError, type ApiClient, type FileDescription } from '../api/client.js';
 import type { CreatedUpload, Priority, TaskView } from '../api/types.js';
 import { checkFile } from './file-check.js';
-import { uploadToPresignedPost } from './presigned-upload.js';
+import { uploadToPresignedPost, type UploadHandle } from './presigned-upload.js';
 
 export interface UploadItem {
   key: string;
@@ -36,6 +36,7 @@ const runLimited = async <T>(items: T[], limit: number, work: (item: T) => Promi
  */
 export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) => {
   const [items, setItems] = useState<UploadItem[]>([]);
+  const handles = useRef(new Map<string, UploadHandle>());
   const onCreatedRef = useRef(onCreated);
   onCreatedRef.current = onCreated;
 
@@ -124,11 +125,16 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
       }
       await runLimited(created, PARALLEL_UPLOADS, async ({ key, created: c }) => {
         try {
-          await uploadToPresignedPost(c.upload, fileOf.get(key)!, (progress) => patch(key, { progress }))
-            .done;
+          const handle = uploadToPresignedPost(c.upload, fileOf.get(key)!, (progress) =>
+            patch(key, { progress }),
+          );
+          handles.current.set(key, handle);
+          await handle.done;
           patch(key, { state: 'uploaded', progress: 1 });
         } catch (error) {
           patch(key, { state: 'failed', message: error instanceof Error ? error.message : 'Upload failed' });
+        } finally {
+          handles.current.delete(key);
         }
       });
     },
@@ -139,6 +145,8 @@ export const useUploads = (api: ApiClient, onCreated: (task: TaskView) => void) 
     items,
     addFiles,
     dismiss: (key: string) => setItems((current) => current.filter((item) => item.key !== key)),
+    /** Stops an upload in flight; its task stays "awaiting upload" and can be deleted from the board. */
+    cancel: (key: string) => handles.current.get(key)?.abort(),
     clearFinished: () =>
       setItems((current) =>
         current.filter(

@@ -31,10 +31,19 @@ export const pdfAspectsFromBytes = async (bytes: Uint8Array): Promise<number[]> 
   const text = latin1(bytes);
   const aspects = mediaBoxes(text);
   // latin1 maps every byte to one character, so string offsets are byte offsets.
-  for (const m of text.matchAll(/\/Type\s*\/ObjStm[^>]*?\/Filter\s*\/FlateDecode[\s\S]*?stream\r?\n/g)) {
+  for (const m of text.matchAll(/\bstream\r?\n/g)) {
+    // The stream's dictionary sits between its `obj` keyword and `stream`, keys in any order.
+    const dictionary = text.slice(Math.max(0, text.lastIndexOf(' obj', m.index)), m.index);
+    if (!dictionary.includes('/ObjStm') || !dictionary.includes('/FlateDecode')) continue;
     const start = m.index + m[0].length;
-    const end = text.indexOf('endstream', start);
-    if (end < 0) continue;
+    // Exact bytes matter: Chromium's DecompressionStream rejects anything after the zlib data, so use
+    // a direct /Length, else cut the end-of-line before `endstream`.
+    const length = /\/Length\s+(\d+)(?!\s+\d+\s+R)/.exec(dictionary)?.[1];
+    const marker = text.indexOf('endstream', start);
+    if (marker < 0) continue;
+    const end = length
+      ? start + Number(length)
+      : marker - (text.slice(marker - 2, marker) === '\r\n' ? 2 : 1);
     try {
       aspects.push(...mediaBoxes(await inflate(bytes.subarray(start, end))));
     } catch {
