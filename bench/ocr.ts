@@ -23,6 +23,9 @@ import type { ErrorCounts } from '../local/ocr/metrics.js';
 import { openRasterDocument } from '../local/ocr/rasterize.js';
 import type { DetectedText } from '../lambdas/core/ports.js';
 
+/** Native Tesseract gets PDF pages at the resolution its documentation asks for. */
+const NATIVE_PDF_DPI = 300;
+
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface CorpusDocument {
@@ -80,7 +83,9 @@ async function loadCorpus(corpus: string, only: string[] | undefined): Promise<C
     );
     process.exit(2);
   }
-  const [header, ...rows] = (await readFile(manifestPath, 'utf8')).split(/\r?\n/u).filter((l) => l.trim() !== '');
+  const [header, ...rows] = (await readFile(manifestPath, 'utf8'))
+    .split(/\r?\n/u)
+    .filter((l) => l.trim() !== '');
   const columns = (header ?? '').split('\t');
   const docs: CorpusDocument[] = [];
   for (const row of rows) {
@@ -219,7 +224,12 @@ async function runLocal(
   return folders;
 }
 
-function folderScore(folder: string, docs: DocumentScore[], seconds: number, cpuSeconds: number): FolderScore {
+function folderScore(
+  folder: string,
+  docs: DocumentScore[],
+  seconds: number,
+  cpuSeconds: number,
+): FolderScore {
   return { folder, docs, pages: docs.reduce((n, d) => n + d.pages, 0), seconds, cpuSeconds };
 }
 
@@ -379,7 +389,10 @@ function folderTable(title: string, folders: FolderScore[]): string {
 function documentTable(local: FolderScore[], native: FolderScore[] | undefined): string {
   const nativeByPath = new Map(native?.flatMap((f) => f.docs.map((d) => [d.doc.path, d] as const)) ?? []);
   const header = native
-    ? ['| document | kind | pages | local CER | local WER | native CER | native WER |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |']
+    ? [
+        '| document | kind | pages | local CER | local WER | native CER | native WER |',
+        '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+      ]
     : ['| document | kind | pages | local CER | local WER |', '| --- | --- | ---: | ---: | ---: |'];
   const rows = local.flatMap((f) =>
     f.docs.map((d) => {
@@ -456,9 +469,12 @@ async function main(): Promise<void> {
   let native: FolderScore[] | undefined;
   if (runNativeToo) {
     log(`Native ${version} (${workers} processes)…`);
-    native = await runNative(docs, workers, { ...DEFAULT_TUNING.raster, ...tuning.raster }, log);
+    native = await runNative(docs, workers, { ...DEFAULT_TUNING.raster, pdfDpi: NATIVE_PDF_DPI }, log);
     out.push(
-      folderTable(`Native ${version} (CLI defaults, --psm 3, OMP_THREAD_LIMIT=1, ${workers} processes)`, native),
+      folderTable(
+        `Native ${version} (CLI defaults, --psm 3, OMP_THREAD_LIMIT=1, ${workers} processes)`,
+        native,
+      ),
       '',
     );
   }
@@ -466,7 +482,9 @@ async function main(): Promise<void> {
   out.push(
     'Seconds are wall time per source folder with all its documents submitted at once, rendering of PDF ' +
       'pages included for both engines (PDF pages are rendered by the engine’s pdf.js rasterizer for native ' +
-      'Tesseract too). The local engine is started and warmed up before timing, as a long-running host ' +
+      `Tesseract too, at ${NATIVE_PDF_DPI} dpi; the local engine renders at ` +
+      `${tuning.raster?.pdfDpi ?? DEFAULT_TUNING.raster.pdfDpi} dpi). CPU s/page is the CPU time of the benchmark ` +
+      'process and its children per page, which is less disturbed by other load than wall time. The local engine is started and warmed up before timing, as a long-running host ' +
       'would be; native Tesseract starts one process per page. CER/WER are summed edit distances over summed ' +
       'ground-truth lengths after NFKC and whitespace normalisation.',
     '',

@@ -19,7 +19,7 @@ const ALLOWANCES = new WeakMap<IConstruct, WildcardAllowance[]>();
  * Declares which IAM wildcards are acceptable under `scope`, each with its reason.
  *
  * cdk-nag 3 acknowledges IAM5 findings one by one (`AwsSolutions-IAM5[Resource::…]`), has no prefix
- * matching, and the finding text contains logical ids and, across stacks, export names that only
+ * matching, and the finding text contains logical ids and, across stacks, output references that only
  * exist once references are resolved. So the allowances are recorded here and turned into exact
  * acknowledgements by {@link acknowledgeAllowedWildcards} right before the packs run; any wildcard
  * no allowance matches still fails the synth.

@@ -437,7 +437,7 @@ export class StatelessStack extends Stack {
           'Only on Textract (no resource-level permissions), X-Ray and CloudWatch Logs delivery actions, which AWS requires on "*".',
       },
       {
-        finding: /^Resource::.*DocumentsBucket[0-9A-F]{8}\W?Arn\w*>?\/(uploads|results)\/\*$/,
+        finding: /^Resource::.*DocumentsBucket[0-9A-F]{8}\W?Arn[^/]*\/(uploads|results)\/\*$/,
         reason:
           'Scoped to one object-key prefix of the documents bucket (uploads/* or results/*); object keys are per user and task.',
       },

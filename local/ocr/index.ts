@@ -97,7 +97,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   osdMinConfidence: 5,
   verifyBelowConfidence: 50,
   minWordConfidence: 0,
-  raster: { pdfDpi: 300 },
+  raster: { pdfDpi: 200 },
   params: {},
   initConfig: {},
   pageTimeoutMs: 10 * 60_000,
@@ -115,7 +115,11 @@ export function createLocalOcrEngine(
   options: LocalOcrEngineOptions = {},
   tuning: Partial<EngineTuning> = {},
 ): LocalOcrEngine {
-  const config: EngineTuning = { ...DEFAULT_TUNING, ...tuning };
+  const config: EngineTuning = {
+    ...DEFAULT_TUNING,
+    ...tuning,
+    raster: { ...DEFAULT_TUNING.raster, ...tuning.raster },
+  };
   const languages = (options.languages ?? 'eng+deu').split('+').filter((lang) => lang !== '');
   if (languages.length === 0) throw new Error('At least one OCR language is needed');
   const size = Math.max(1, Math.floor(options.workers ?? os.availableParallelism()));

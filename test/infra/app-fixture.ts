@@ -1,9 +1,14 @@
+import { join } from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
+import { cliContext } from '../../lib/config/cli-context.js';
 import { type StageName, stageConfig } from '../../lib/config/stage-config.js';
+import { PROJECT_ROOT } from '../../lib/constructs/untxt-function.js';
 import { StatefulStack } from '../../lib/stacks/stateful-stack.js';
 import { StatelessStack } from '../../lib/stacks/stateless-stack.js';
+
+const CDK_JSON = join(PROJECT_ROOT, 'cdk.json');
 
 export interface UntxtStacks {
   app: App;
@@ -14,12 +19,13 @@ export interface UntxtStacks {
 }
 
 /**
- * The app as `bin/app.ts` composes it, synthesized for assertions. Bundling is skipped through the
- * standard `aws:cdk:bundling-stacks` context (an empty list): the tests assert the templates, not
- * the esbuild output, and bundling eleven functions costs about a minute (`npm run synth` bundles).
+ * The app as `bin/app.ts` composes it, with cdk.json's context (feature flags change the templates,
+ * e.g. how cross-stack references render), synthesized for assertions. Bundling is skipped through
+ * the standard `aws:cdk:bundling-stacks` context (an empty list): the tests assert the templates,
+ * not the esbuild output, and bundling eleven functions costs about 30 s (`npm run synth` bundles).
  */
 export function synthesizeApp(stage: StageName = 'dev'): UntxtStacks {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], stage } });
+  const app = new App({ context: { ...cliContext([], CDK_JSON), 'aws:cdk:bundling-stacks': [], stage } });
   const config = stageConfig(stage);
   const stateful = new StatefulStack(app, `${config.prefix}-data`, { config });
   const stateless = new StatelessStack(app, `${config.prefix}-app`, { config, stateful });
