@@ -75,8 +75,10 @@ export interface EngineTuning {
   tallPsm: string;
   /** Detect and undo 90/180/270° page rotation. */
   detectOrientation: boolean;
-  /** OSD rotations from this confidence on are applied unchecked (receipts give 0–3, text pages 6–30). */
+  /** OSD 180° verdicts from this confidence on are applied unchecked (receipts give 0–3, pages 6–30). */
   osdMinConfidence: number;
+  /** OSD 90/270° verdicts from this confidence on are applied (one line of text gives about 1.5). */
+  osdSidewaysMinConfidence: number;
   /** Pages read with a mean confidence below this are also tried turned (see orientation.ts). */
   verifyBelowConfidence: number;
   minWordConfidence: number;
@@ -95,6 +97,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   tallPsm: '6',
   detectOrientation: true,
   osdMinConfidence: 5,
+  osdSidewaysMinConfidence: 1,
   verifyBelowConfidence: 50,
   minWordConfidence: 0,
   raster: { pdfDpi: 200 },
@@ -130,8 +133,11 @@ export function createLocalOcrEngine(
   const orientation: OrientationTuning = {
     detect: config.detectOrientation,
     osdMinConfidence: config.osdMinConfidence,
+    osdSidewaysMinConfidence: config.osdSidewaysMinConfidence,
     verifyBelowConfidence: config.verifyBelowConfidence,
-    psmFor: (width, height) => (height >= width * config.tallAspect ? config.tallPsm : config.psm),
+    psm: config.psm,
+    tallAspect: config.tallAspect,
+    tallPsm: config.tallPsm,
   };
 
   const getPool = (): OcrWorkerPool => {

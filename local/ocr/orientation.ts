@@ -1,13 +1,16 @@
 /**
- * Puts pages upright before (or while) recognizing them.
+ * Puts pages upright before recognizing them.
  *
  * Tesseract's orientation detection (OSD, legacy classifier on `osd.traineddata`) is fast and
- * reliable on pages with enough text: confidences of 6–30 on documents. On sparse, small text
- * (receipts) it is near-random (confidence under 3), and a wrong 180° turn ruins the page. So a
- * rotation is only trusted above a confidence threshold; below it the page is recognized as stored
- * and, when that reads badly, the turned alternatives are recognized too and the most confident
- * reading wins. Recognition confidence separates upright (60–80) from upside-down text (about 30)
- * clearly; sideways text it does not, but OSD handles 90/270 well on anything with text lines.
+ * reliable on pages with text lines: confidences of 6–30 on documents, and even a single sideways
+ * line is called right. On sparse small print (receipts) its upright-versus-upside-down verdict is
+ * near-random (confidence under 3), and a wrong 180° turn ruins the page. So a 180° verdict is only
+ * trusted above a threshold; below it the page is read as stored and, when that reads badly, the
+ * turned alternatives are read too and the most confident reading wins. Recognition confidence
+ * separates upright (60–80) from upside-down text (about 30) clearly; sideways text it does not
+ * (Tesseract reads vertical lines fairly confidently), which is why 90/270° verdicts are trusted.
+ * Receipt-shaped pages also get their own segmentation mode (one block of text): their columns of
+ * item names and prices are one list, not separate text columns.
  */
 import sharp from 'sharp';
 import type { PageImage } from './rasterize.js';
@@ -16,12 +19,18 @@ import type { RecognizedPage, SlotHandle } from './worker-pool.js';
 export interface OrientationTuning {
   /** Run OSD at all. */
   detect: boolean;
-  /** OSD confidence from which its rotation is applied without checking. */
+  /** OSD confidence from which an upside-down verdict (180°) is applied without checking. */
   osdMinConfidence: number;
+  /** OSD confidence from which a sideways verdict (90/270°) is applied. */
+  osdSidewaysMinConfidence: number;
   /** Mean recognition confidence (0–100) below which turned alternatives are tried. */
   verifyBelowConfidence: number;
-  /** Tesseract page segmentation mode for an upright page of this size. */
-  psmFor(width: number, height: number): string;
+  /** Tesseract page segmentation mode of ordinary pages. */
+  psm: string;
+  /** Pages at least this many times taller than wide are receipts or till rolls. */
+  tallAspect: number;
+  /** Segmentation mode of tall pages: one column, read as one block. */
+  tallPsm: string;
 }
 
 /** Recognition of a page in the frame it was read in. */
@@ -68,7 +77,7 @@ export async function recognizeUpright(
     const params = {
       // Known resolution helps Tesseract's size heuristics; 0 lets it estimate from the glyphs.
       user_defined_dpi: String(image.dpi ?? 0),
-      tessedit_pageseg_mode: tuning.psmFor(width, height) as never,
+      tessedit_pageseg_mode: (height >= width * tuning.tallAspect ? tuning.tallPsm : tuning.psm) as never,
     };
     return { result: await slot.recognize(png, params), width, height, degrees };
   };
@@ -77,15 +86,16 @@ export async function recognizeUpright(
   const osd = await slot.detectOrientation(image.png);
   // OSD reports the clockwise turn that makes the text upright.
   const suggested = osd === undefined ? 0 : ((osd.degrees % 360) + 360) % 360;
-  const trusted = osd !== undefined && osd.confidence >= tuning.osdMinConfidence;
-  let best = await recognizeAt(trusted ? suggested : 0);
+  // Sideways verdicts are trusted at a low confidence: OSD tells text lines from columns of glyphs
+  // well even on a single line, and recognition confidence could not correct it (Tesseract reads
+  // vertical lines fairly confidently). Its 0-versus-180 verdicts are what goes wrong on sparse text.
+  const threshold = suggested === 180 ? tuning.osdMinConfidence : tuning.osdSidewaysMinConfidence;
+  const trusted = osd !== undefined && osd.confidence >= threshold;
+  const best = await recognizeAt(trusted ? suggested : 0);
   if (best.result.confidence >= tuning.verifyBelowConfidence || wordCount(best.result) === 0) return best;
 
-  const alternatives = new Set([trusted ? 0 : suggested, (best.degrees + 180) % 360]);
-  alternatives.delete(best.degrees);
-  for (const degrees of alternatives) {
-    const candidate = await recognizeAt(degrees);
-    if (candidate.result.confidence > best.result.confidence) best = candidate;
-  }
-  return best;
+  // A poor reading may be upside down; confidence decides (and only that flip: it cannot judge
+  // sideways turns).
+  const flipped = await recognizeAt((best.degrees + 180) % 360);
+  return flipped.result.confidence > best.result.confidence ? flipped : best;
 }

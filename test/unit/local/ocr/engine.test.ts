@@ -203,6 +203,36 @@ describe('Function: createLocalOcrEngine', () => {
     },
   );
 
+  it('reads an upside-down receipt by comparing confidences when the page is receipt-shaped', async () => {
+    // Prepare
+    const receipt = [
+      'CORNER SHOP',
+      'Main Street 5',
+      'Milk 1.29',
+      'Bread 2.49',
+      'Apples 3.10',
+      'Coffee 6.99',
+      'Butter 2.19',
+      'Cheese 4.50',
+      'Eggs 3.29',
+      'Tea 2.75',
+      'Rice 1.99',
+      'Sugar 1.49',
+      'Total 32.78',
+      'Cash 40.00',
+      'Change 7.22',
+      'Thank you',
+    ];
+    const png = await renderTextPng(receipt, { width: 420, fontSize: 28, rotate: 180 });
+
+    // Act
+    const result = await engine.detectDocumentText(png, 'image/png');
+
+    // Assess
+    expectTextractShape(result, 1);
+    expect(characterErrorRate(linesOf(result).join('\n'), receipt.join('\n'))).toBeLessThan(MAX_CER);
+  });
+
   it('rejects with BadDocumentException and CORRUPT_DOCUMENT when the PDF is corrupt', async () => {
     // Prepare
     const bytes = corruptPdf();
