@@ -10,7 +10,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { PoolConfig } from 'pg';
 import lockfile from 'proper-lockfile';
-import { pgTypes } from './pg-types.js';
+import { APPLICATION_NAME, pgTypes } from './pg-types.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -49,6 +49,7 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Da
 async function createPostgres(databaseUrl: string, searchPath: string | undefined): Promise<DatabaseHandle> {
   const config: PoolConfig = {
     connectionString: databaseUrl,
+    application_name: APPLICATION_NAME,
     types: pgTypes,
     ...(searchPath ? { options: `-c search_path=${escapeOptionValue(searchPath)}` } : {}),
   };
@@ -120,6 +121,7 @@ async function createPglite(dataDir: string | undefined): Promise<DatabaseHandle
         [pgliteTypes.NUMERIC]: (value: string) => Number(value),
       },
     });
+    await pglite.exec(`SET application_name = '${APPLICATION_NAME}'`);
   } catch (error) {
     await release?.().catch(() => undefined);
     throw error;

@@ -17,3 +17,9 @@ export const pgTypes: NonNullable<PoolConfig['types']> = {
     return pg.types.getTypeParser(oid, format);
   }) as NonNullable<PoolConfig['types']>['getTypeParser'],
 };
+
+/**
+ * `application_name` of every connection untxt opens. The task-change trigger reports it, so
+ * listeners can tell untxt's own writes (already pushed as `task_update`) from anyone else's.
+ */
+export const APPLICATION_NAME = 'untxt';

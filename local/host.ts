@@ -8,6 +8,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { createDatabase, type DatabaseHandle } from '../database/connect.js';
 import { migrateToLatest } from '../database/migrate.js';
+import { APPLICATION_NAME } from '../database/pg-types.js';
 import { findTasksInStatus } from '../database/repositories/tasks.js';
 import { createApiGatewayConnectionGateway } from '../lambdas/adapters/aws/api-gateway-connection-gateway.js';
 import { createJwtTokenVerifier } from '../lambdas/adapters/jwt-token-verifier.js';
@@ -15,7 +16,7 @@ import { createApiHandler } from '../lambdas/api/handler.js';
 import type { ApiDeps, ConnectionDeps, DispatchDeps, PipelineDeps } from '../lambdas/core/deps.js';
 import type { TextDetector } from '../lambdas/core/ports.js';
 import { runJanitor } from '../lambdas/core/use-cases/janitor.js';
-import { pushToUser } from '../lambdas/core/use-cases/notify.js';
+import { pushToUser, toDbChange } from '../lambdas/core/use-cases/notify.js';
 import { createDispatcherHandler } from '../lambdas/events/dispatcher.js';
 import { logger } from '../lambdas/shared/logger.js';
 import { createWorkflowHandlers } from '../lambdas/workflow/handlers.js';
@@ -267,13 +268,11 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
         } catch (error) {
           logger.error('Request failed', { url: req.url, error: error as Error });
           if (!res.headersSent)
-            res
-              .writeHead(500, { 'Content-Type': 'application/json' })
-              .end(
-                JSON.stringify({
-                  error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' },
-                }),
-              );
+            res.writeHead(500, { 'Content-Type': 'application/json' }).end(
+              JSON.stringify({
+                error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' },
+              }),
+            );
           else res.destroy();
         }
       })();
@@ -291,29 +290,8 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
 
     // Changes made outside the API (e.g. in psql) reach the owner's sockets as db_change.
     const unlisten = await database.listen('untxt_task_changes', (payload) => {
-      try {
-        const change = JSON.parse(payload) as {
-          table: string;
-          operation: string;
-          recordId: string;
-          userId: string;
-          status: string;
-        };
-        void pushToUser(
-          core,
-          change.userId,
-          {
-            type: 'db_change',
-            table: change.table,
-            operation: change.operation,
-            recordId: change.recordId,
-            status: change.status,
-          },
-          change.recordId,
-        );
-      } catch (error) {
-        logger.warn('Ignoring malformed change notification', { error: error as Error });
-      }
+      const change = toDbChange(payload, APPLICATION_NAME);
+      if (change) void pushToUser(core, change.userId, change.message, change.taskId);
     });
     closers.push(() => unlisten());
 

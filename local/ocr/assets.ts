@@ -68,6 +68,10 @@ export function traineddataPath(lang: string, variant: TraineddataVariant): stri
   return file;
 }
 
+/** Language directories not removed yet, deleted at process exit as a fallback. */
+const liveDirs = new Set<string>();
+let exitHookInstalled = false;
+
 /** A directory holding the traineddata of several languages side by side. */
 export interface LanguageDir {
   path: string;
@@ -93,7 +97,18 @@ export function createLanguageDir(langs: readonly string[], variant: Traineddata
       copyFileSync(source, target);
     }
   }
-  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  liveDirs.add(dir);
+  if (liveDirs.size === 1 && !exitHookInstalled) {
+    exitHookInstalled = true;
+    // An engine that is never closed must not leave its directory behind in the temp folder.
+    process.once('exit', () => {
+      for (const live of liveDirs) rmSync(live, { recursive: true, force: true });
+    });
+  }
+  const remove = (): void => {
+    liveDirs.delete(dir);
+    rmSync(dir, { recursive: true, force: true });
+  };
   return { path: dir, remove };
 }
 

@@ -125,7 +125,11 @@ export function createLocalOcrEngine(
   };
   const languages = (options.languages ?? 'eng+deu').split('+').filter((lang) => lang !== '');
   if (languages.length === 0) throw new Error('At least one OCR language is needed');
-  const size = Math.max(1, Math.floor(options.workers ?? os.availableParallelism()));
+  const requested = options.workers;
+  const size =
+    requested !== undefined && Number.isFinite(requested) && requested >= 1
+      ? Math.floor(requested)
+      : os.availableParallelism();
   let langDir: LanguageDir | undefined;
   let pool: OcrWorkerPool | undefined;
   let closed = false;

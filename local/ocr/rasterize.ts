@@ -197,7 +197,8 @@ async function openImage(
   const input = { limitInputPixels: opts.maxPixelsPerPage, failOn: 'error' } as const;
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, input).metadata();
+    // Header only, no pixels decoded: the size check below gives a clearer error than sharp's.
+    metadata = await sharp(bytes, { ...input, limitInputPixels: false }).metadata();
   } catch (error) {
     throw corruptDocument(`The image cannot be read: ${errorMessage(error)}`, error);
   }

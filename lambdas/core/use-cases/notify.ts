@@ -54,6 +54,46 @@ export const pushToUser = async (
   return delivered;
 };
 
+/** A `pg_notify` payload of the task-change trigger. */
+interface TaskChange {
+  table: string;
+  operation: string;
+  recordId: string;
+  userId: string;
+  status: string;
+  origin?: string;
+}
+
+/**
+ * Turns a task-change notification into the `db_change` message for the task's owner, or
+ * `undefined` for changes untxt made itself (those already went out as `task_update`) and for
+ * payloads that are not task changes.
+ */
+export const toDbChange = (
+  payload: string,
+  ownApplicationName: string,
+): { userId: string; taskId: string; message: Record<string, string> } | undefined => {
+  let change: Partial<TaskChange>;
+  try {
+    change = JSON.parse(payload) as Partial<TaskChange>;
+  } catch {
+    return undefined;
+  }
+  if (typeof change.userId !== 'string' || typeof change.recordId !== 'string') return undefined;
+  if (change.origin === ownApplicationName) return undefined;
+  return {
+    userId: change.userId,
+    taskId: change.recordId,
+    message: {
+      type: 'db_change',
+      table: String(change.table),
+      operation: String(change.operation),
+      recordId: change.recordId,
+      status: String(change.status),
+    },
+  };
+};
+
 const DEFAULT_MESSAGES: Record<string, string> = {
   awaiting_upload: 'Waiting for the upload',
   queued: 'Queued for processing',

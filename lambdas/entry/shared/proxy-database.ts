@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { PoolConfig } from 'pg';
 import type { Database } from '../../../database/schema.js';
-import { pgTypes } from '../../../database/pg-types.js';
+import { APPLICATION_NAME, pgTypes } from '../../../database/pg-types.js';
 import { logger } from '../../shared/logger.js';
 
 export interface ProxyDatabaseSettings {
@@ -57,6 +57,7 @@ export function proxyPoolConfig(settings: ProxyDatabaseSettings): PoolConfig {
     idleTimeoutMillis: 0,
     connectionTimeoutMillis: 5_000,
     keepAlive: true,
+    application_name: APPLICATION_NAME,
     types: pgTypes,
   };
 }

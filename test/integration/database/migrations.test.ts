@@ -188,6 +188,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
           stage: 'upload',
           progress: 0,
           deleted: false,
+          origin: 'untxt',
         },
         {
           table: 'tasks',
@@ -198,7 +199,36 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
           stage: 'download',
           progress: 0,
           deleted: false,
+          origin: 'untxt',
         },
+      ]);
+    });
+
+    it('names the application that made a change, so changes from outside untxt can be told apart', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      const { task } = await seedTask(handle.db, { userId: user.id, status: 'failed' });
+      const payloads: Array<Record<string, unknown>> = [];
+      const unlisten = await handle.listen('untxt_task_changes', (payload) => {
+        payloads.push(JSON.parse(payload) as Record<string, unknown>);
+      });
+
+      // Act: what an admin typing in psql does
+      await handle.db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL application_name = 'psql'`.execute(trx);
+        await trx
+          .updateTable('tasks')
+          .set({ status: 'completed', stage: 'done' })
+          .where('id', '=', task.id)
+          .execute();
+      });
+      const mine = () => payloads.filter((payload) => payload.recordId === task.id);
+      await waitFor(payloads, () => mine().length >= 1);
+      await unlisten();
+
+      // Assess
+      expect(mine()).toEqual([
+        expect.objectContaining({ operation: 'UPDATE', status: 'completed', origin: 'psql' }),
       ]);
     });
 
@@ -228,8 +258,10 @@ describe.each(await databaseBackends())('Backend: $name (fresh database)', ({ cr
       try {
         const initial = migrations['2026-11-22T10-00-00-initial'];
         const textJobs = migrations['2026-11-22T12-00-00-text-jobs'];
+        const changeOrigin = migrations['2026-11-22T13-00-00-change-origin'];
 
         // Act: later migrations first, as Kysely's migrateDown would
+        await changeOrigin?.down?.(handle.db);
         await textJobs?.down?.(handle.db);
         await initial?.down?.(handle.db);
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLanguageDir } from '../../../../local/ocr/assets.js';
 import type { LanguageDir } from '../../../../local/ocr/assets.js';
 import { OcrWorkerPool } from '../../../../local/ocr/worker-pool.js';
+import type { SlotHandle } from '../../../../local/ocr/worker-pool.js';
 import { renderTextPng } from '../../../fixtures/documents.js';
 
 let langDir: LanguageDir;
@@ -52,6 +53,34 @@ describe('Function: OcrWorkerPool.submit', () => {
 
     // Assess
     expect(text).toEqual(['Replacement worker']);
+  });
+
+  it('retries the page on a new worker when the worker thread dies under it', async () => {
+    // Prepare
+    const png = await renderTextPng(['Survived a crash']);
+    let attempts = 0;
+    const crashOnce = {
+      prepare: async () => png,
+      run: async (slot: SlotHandle, input: Buffer) => {
+        attempts += 1;
+        if (attempts === 1) {
+          // Reach into the pool to kill the thread the page runs on, as a WebAssembly abort would.
+          const slots = (pool as unknown as { all: Set<{ threads: { terminate(): Promise<number> }[] }> })
+            .all;
+          for (const s of slots) for (const thread of s.threads) void thread.terminate();
+          return new Promise<never>(() => undefined);
+        }
+        return slot.recognize(input);
+      },
+    };
+
+    // Act
+    const page = await pool.submit(crashOnce);
+
+    // Assess
+    expect(attempts).toBe(2);
+    const text = page.blocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.map((l) => l.text.trim())));
+    expect(text).toEqual(['Survived a crash']);
   });
 
   it('rejects the page but stays usable when Tesseract cannot read the image', async () => {
