@@ -171,6 +171,31 @@ describe('Local platform: upload to text, live, on the production handlers', () 
     expect((await t.api(undefined, '/health')).status).toBe(200);
   });
 
+  it('retries a failed task as a new attempt, and refuses to retry one that has not failed', async () => {
+    // Prepare
+    const failed = (await (await t.api(alice.token, '/tasks?status=failed')).json()) as {
+      items: Array<{ id: string; attempts: number }>;
+    };
+    const completed = (await (await t.api(alice.token, '/tasks?status=completed')).json()) as {
+      items: Array<{ id: string }>;
+    };
+    const id = failed.items[0]!.id;
+    const socket = await t.socket(alice.token);
+
+    // Act
+    const retried = await t.api(alice.token, `/tasks/${id}/retry`, { method: 'POST' });
+    const again = await socket.waitFor((m) => m.taskId === id && m.status === 'failed');
+    const refused = await t.api(alice.token, `/tasks/${completed.items[0]!.id}/retry`, { method: 'POST' });
+
+    // Assess
+    expect(retried.status).toBe(202);
+    const task = ((await retried.json()) as { task: { status: string; attempts: number } }).task;
+    expect(task.attempts).toBe(failed.items[0]!.attempts + 1);
+    expect(['queued', 'processing', 'failed']).toContain(task.status);
+    expect(again.error).toMatchObject({ code: 'UNSUPPORTED_TYPE' });
+    expect(refused.status).toBe(409);
+  });
+
   it('soft-deletes a task and restores it', async () => {
     // Prepare
     const list = (await (await t.api(alice.token, '/tasks?status=completed')).json()) as {

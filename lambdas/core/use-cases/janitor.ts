@@ -6,13 +6,13 @@ import { deleteConnectionsConnectedBefore } from '../../../database/repositories
 import {
   findTasksInStatus,
   purgeDeletedTasks,
-  setExecutionArn,
   transitionTask,
 } from '../../../database/repositories/tasks.js';
 import { logger } from '../../shared/logger.js';
 import type { DispatchDeps } from '../deps.js';
 import { LIMITS } from '../task.js';
 import { notifyTaskUpdate } from './notify.js';
+import { requeueTask } from './requeue.js';
 
 export interface JanitorSettings {
   /**
@@ -122,24 +122,7 @@ const redrive = async (
     await notifyTaskUpdate(deps, failed);
     return 'timedOut';
   }
-  const queued = await transitionTask(deps.db, {
-    taskId: task.id,
-    from,
-    to: 'queued',
-    stage: 'download',
-    progress: 0,
-    incrementAttempts: true,
-    message: 'Restarted after stalling',
-  });
+  const queued = await requeueTask(deps, task, from, 'Restarted after stalling');
   if (!queued) return 'skipped';
-  // A new attempt is a new execution name (`{taskId}-{attempt}`): the stalled one cannot block it.
-  const { executionArn } = await deps.workflow.start({
-    taskId: task.id,
-    userId: task.user_id,
-    key: task.storage_key,
-    attempt: queued.attempts,
-  });
-  await setExecutionArn(deps.db, task.id, executionArn);
-  await notifyTaskUpdate(deps, queued, { message: 'Restarted after stalling' });
   return 'redriven';
 };

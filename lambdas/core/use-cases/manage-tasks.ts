@@ -1,11 +1,5 @@
 import { findResult } from '../../../database/repositories/results.js';
-import {
-  findTaskById,
-  restoreTask,
-  setExecutionArn,
-  softDeleteTask,
-  transitionTask,
-} from '../../../database/repositories/tasks.js';
+import { findTaskById, restoreTask, softDeleteTask } from '../../../database/repositories/tasks.js';
 import type { TaskWithFile } from '../../../database/repositories/tasks.js';
 import type { ApiDeps, CoreDeps } from '../deps.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -13,6 +7,7 @@ import type { Identity } from '../ports.js';
 import { LIMITS } from '../task.js';
 import { toTaskView, type TaskView } from '../views.js';
 import { notifyTaskUpdate } from './notify.js';
+import { requeueTask } from './requeue.js';
 import { requireOwnTask } from './read-tasks.js';
 
 /** Every object that belongs to a task: the original and, once written, its results. */
@@ -71,24 +66,8 @@ export const retryTask = async (deps: ApiDeps, task: TaskWithFile): Promise<Task
   if (task.status !== 'failed')
     throw new ConflictError(`Only failed tasks can be retried (status: ${task.status})`);
   if (task.deleted_at) throw new ConflictError('Restore the task before retrying it');
-  const queued = await transitionTask(deps.db, {
-    taskId: task.id,
-    from: ['failed'],
-    to: 'queued',
-    stage: 'download',
-    progress: 0,
-    incrementAttempts: true,
-    message: 'Retry requested',
-  });
+  const queued = await requeueTask(deps, task, ['failed'], 'Queued for retry');
   if (!queued) throw new ConflictError(`Task ${task.id} changed while retrying; reload and try again`);
-  const { executionArn } = await deps.workflow.start({
-    taskId: task.id,
-    userId: task.user_id,
-    key: task.storage_key,
-    attempt: queued.attempts,
-  });
-  await setExecutionArn(deps.db, task.id, executionArn);
-  await notifyTaskUpdate(deps, queued, { message: 'Queued for retry' });
   const view = await findTaskById(deps.db, task.id);
   if (!view) throw new NotFoundError(`Task ${task.id} not found`);
   return toTaskView(view);

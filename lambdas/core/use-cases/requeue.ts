@@ -1,0 +1,38 @@
+import type { TaskWithFile } from '../../../database/repositories/tasks.js';
+import { setExecutionArn, transitionTask } from '../../../database/repositories/tasks.js';
+import type { Task } from '../../../database/schema.js';
+import type { DispatchDeps } from '../deps.js';
+import type { TaskStatus } from '../task.js';
+import { notifyTaskUpdate } from './notify.js';
+
+/**
+ * Moves a task from one of `from` back to `queued` as a new attempt and starts its execution under
+ * the new name `{taskId}-{attempt}` (an old, stalled or failed execution cannot block it). Returns
+ * `undefined` when the task was no longer in a `from` state, so callers decide what that means.
+ */
+export const requeueTask = async (
+  deps: DispatchDeps,
+  task: TaskWithFile,
+  from: TaskStatus[],
+  message: string,
+): Promise<Task | undefined> => {
+  const queued = await transitionTask(deps.db, {
+    taskId: task.id,
+    from,
+    to: 'queued',
+    stage: 'download',
+    progress: 0,
+    incrementAttempts: true,
+    message,
+  });
+  if (!queued) return undefined;
+  const { executionArn } = await deps.workflow.start({
+    taskId: task.id,
+    userId: task.user_id,
+    key: task.storage_key,
+    attempt: queued.attempts,
+  });
+  await setExecutionArn(deps.db, task.id, executionArn);
+  await notifyTaskUpdate(deps, queued, { message });
+  return queued;
+};
