@@ -178,39 +178,51 @@ export async function transitionTask(db: Db, input: TransitionTaskInput): Promis
   // A retried task is not finished any more; a stale completed_at would count it twice in throughput.
   else patch.completed_at = null;
 
-  return inTransaction(db, async (trx) => {
-    // The row lock makes the status read here the one the UPDATE sees, so the event's from_status
-    // is exact even when two transitions race.
-    const current = await trx
-      .selectFrom('tasks')
-      .select('status')
-      .where('id', '=', input.taskId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!current || !(input.from as string[]).includes(current.status)) return undefined;
-
-    const task = await trx
-      .updateTable('tasks')
-      .set((eb) => (input.incrementAttempts ? { ...patch, attempts: eb('attempts', '+', 1) } : patch))
-      .where('id', '=', input.taskId)
-      .where('status', 'in', input.from)
-      .returningAll()
-      .executeTakeFirst();
-    if (!task) return undefined;
-
-    await trx
-      .insertInto('task_events')
-      .values({
-        task_id: task.id,
-        user_id: task.user_id,
-        from_status: current.status,
-        to_status: task.status,
-        stage: task.stage,
-        message: input.message ?? null,
-      })
-      .execute();
-    return task;
-  });
+  // One statement (lock, update, event) instead of a five-round-trip transaction: transitions sit on
+  // every document's critical path. The locking subquery is the documented way to read the old
+  // status in an UPDATE: the row is locked first, and the `status IN (from)` guard is re-checked on
+  // the latest row version if another transaction changed it meanwhile, so `from_status` is exact.
+  const row = await db
+    .with('old', (qb) =>
+      qb
+        .selectFrom('tasks')
+        .select(['id', 'status'])
+        .where('id', '=', input.taskId)
+        .where('status', 'in', input.from)
+        .forUpdate(),
+    )
+    .with('upd', (qb) =>
+      qb
+        .updateTable('tasks')
+        .set((eb) => (input.incrementAttempts ? { ...patch, attempts: eb('tasks.attempts', '+', 1) } : patch))
+        .from('old')
+        .whereRef('tasks.id', '=', 'old.id')
+        .returningAll('tasks')
+        .returning('old.status as from_status'),
+    )
+    .with('ev', (qb) =>
+      qb
+        .insertInto('task_events')
+        .columns(['task_id', 'user_id', 'from_status', 'to_status', 'stage', 'message'])
+        .expression((eb) =>
+          eb
+            .selectFrom('upd')
+            .select([
+              'upd.id',
+              'upd.user_id',
+              'upd.from_status',
+              'upd.status',
+              'upd.stage',
+              sql<string | null>`${input.message ?? null}::text`.as('message'),
+            ]),
+        ),
+    )
+    .selectFrom('upd')
+    .selectAll()
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { from_status: _from, ...task } = row;
+  return task as Task;
 }
 
 /**
