@@ -37,7 +37,8 @@ export function acknowledgeAllowedWildcards(root: IConstruct): void {
     ) {
       continue;
     }
-    const allowances = node.node.scopes.flatMap((scope) => ALLOWANCES.get(scope) ?? []);
+    // Nearest scope first: a construct's own allowance (and reason) wins over its stack's.
+    const allowances = [...node.node.scopes].reverse().flatMap((scope) => ALLOWANCES.get(scope) ?? []);
     if (allowances.length === 0) continue;
     let findings: unknown;
     try {

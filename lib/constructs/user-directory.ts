@@ -63,7 +63,9 @@ export class UserDirectory extends Construct {
       description: 'untxt administrators: system overview, every task, dead-letter redrive',
     });
     this.client = this.userPool.addClient('WebClient', {
-      authFlows: { userSrp: true },
+      // The console signs in with USER_PASSWORD_AUTH over TLS (web/src/auth/cognito-auth.ts), which
+      // keeps the bundle free of an SRP library; SRP stays allowed for other clients.
+      authFlows: { userSrp: true, userPassword: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,

@@ -36,6 +36,7 @@ import {
   UntxtFunction,
   type UntxtFunctionProps,
 } from '../constructs/untxt-function.js';
+import { WebConsoleDeployment } from '../constructs/web-console-deployment.js';
 import { allowWildcards } from '../nag-wildcards.js';
 import { DATABASE_NAME, DATABASE_USER, type StatefulStack } from './stateful-stack.js';
 
@@ -60,6 +61,7 @@ export class StatelessStack extends Stack {
   readonly documentsApi: DocumentsApi;
   readonly realtime: RealtimeApi;
   readonly alarmTopic: Topic;
+  readonly webConsole: WebConsoleDeployment;
   /** Failed asynchronous invocations of any function (SNS callback, schedule, custom resource). */
   readonly failedInvocations: Queue;
 
@@ -291,6 +293,22 @@ export class StatelessStack extends Stack {
     // WebSocket execution logs need the account-level CloudWatch role that the REST API sets up.
     const apiGatewayAccount = this.documentsApi.api.node.tryFindChild('Account');
     if (apiGatewayAccount) this.realtime.stage.node.addDependency(apiGatewayAccount);
+
+    // ── Web console: the Vite build and its /config.json, into the data stack's web bucket ────────
+    this.webConsole = new WebConsoleDeployment(this, 'WebConsole', {
+      bucket: stateful.web.bucket,
+      distribution: stateful.web.distribution,
+      config: {
+        apiUrl: `${this.documentsApi.api.url}api`,
+        wsUrl: this.realtime.stage.url,
+        region: this.region,
+        userPoolId: stateful.users.userPool.userPoolId,
+        userPoolClientId: stateful.users.client.userPoolClientId,
+      },
+      network,
+      logRetention,
+      encryptionKey: key,
+    });
 
     // ── Migrations at deploy time: the same kysely migrations as `npm run db:migrate` ─────────────
     const provider = new Provider(this, 'MigrationsProvider', {

@@ -99,6 +99,8 @@ const BASELINE = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'sqs:Send
 const TEXTRACT = /^textract:(DetectDocumentText|StartDocumentTextDetection|GetDocumentTextDetection)$/;
 const STAR_ALLOWED =
   /^(textract:(DetectDocumentText|StartDocumentTextDetection|GetDocumentTextDetection)|xray:\w+|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
+/** CDK's BucketDeployment grants its invalidation actions on "*" (documented in aws-s3-deployment). */
+const DEPLOYMENT_STAR = /^cloudfront:(CreateInvalidation|GetInvalidation)$/;
 
 describe('IAM least privilege', () => {
   let stacks: UntxtStacks;
@@ -139,23 +141,57 @@ describe('IAM least privilege', () => {
     expect(wildcards).toEqual([]);
   });
 
-  it('uses Resource "*" only for Textract, X-Ray and log delivery', () => {
+  it('uses Resource "*" only for Textract, X-Ray, log delivery and the web deployment’s invalidation', () => {
     // Prepare
+    const deploymentRole = logicalIdOf(stacks.stateless.webConsole.deployment.handlerRole);
     const policies = Object.values(stacks.statelessTemplate.findResources('AWS::IAM::Policy'));
+    const isDeployment = (policy: (typeof policies)[number]) =>
+      ((policy.Properties.Roles as Array<{ Ref?: string }>) ?? []).some((r) => r.Ref === deploymentRole);
+    const starActionsOf = (selected: typeof policies) =>
+      selected
+        .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter((statement) => statement.Resource === '*')
+        .flatMap(actionsOf);
 
     // Act
-    const starActions = policies
-      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-      .filter((statement) => statement.Resource === '*')
-      .flatMap(actionsOf);
+    const starActions = starActionsOf(policies.filter((policy) => !isDeployment(policy)));
+    const deploymentStarActions = starActionsOf(policies.filter(isDeployment));
 
-    // Assess
+    // Assess: CloudFront invalidation on "*" only in the BucketDeployment function's own policy
     expect(starActions.filter((action) => !STAR_ALLOWED.test(action))).toEqual([]);
     expect(starActions.filter((action) => TEXTRACT.test(action)).sort()).toEqual([
       'textract:DetectDocumentText',
       'textract:GetDocumentTextDetection',
       'textract:StartDocumentTextDetection',
     ]);
+    expect(deploymentStarActions.sort()).toEqual([
+      'cloudfront:CreateInvalidation',
+      'cloudfront:GetInvalidation',
+    ]);
+    expect(deploymentStarActions.filter((action) => !DEPLOYMENT_STAR.test(action))).toEqual([]);
+  });
+
+  it('lets the web deployment write only the web bucket and read only the CDK asset bucket', () => {
+    // Prepare
+    const statements = statementsOfRole(
+      stacks.statelessTemplate,
+      logicalIdOf(stacks.stateless.webConsole.deployment.handlerRole),
+    );
+    const webBucketArn = /"OutputName":"PublishOutputFnGetAttWebBucket[0-9A-F]{8}Arn[0-9A-F]{8}"/;
+    const assetBucket = /cdk-hnb659fds-assets-/;
+
+    // Act
+    const s3Statements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    const writers = s3Statements.filter((s) => actionsOf(s).some((a) => /^s3:(Put|Delete)/.test(a)));
+
+    // Assess
+    expect(s3Statements).toHaveLength(2);
+    expect(writers).toHaveLength(1);
+    expect(JSON.stringify(writers[0]!.Resource)).toMatch(webBucketArn);
+    expect(JSON.stringify(writers[0]!.Resource)).not.toMatch(assetBucket);
+    const reader = s3Statements.find((s) => s !== writers[0])!;
+    expect(actionsOf(reader).sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
+    expect(JSON.stringify(reader.Resource)).toMatch(assetBucket);
   });
 
   it('scopes document access to the uploads/ and results/ prefixes', () => {

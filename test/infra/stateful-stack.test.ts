@@ -291,6 +291,8 @@ describe('StatefulStack', () => {
       template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
         GenerateSecret: false,
         PreventUserExistenceErrors: 'ENABLED',
+        // What the web console's sign-in and token refresh use.
+        ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
       });
     });
 

@@ -333,4 +333,73 @@ describe('StatelessStack', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     });
   });
+
+  describe('web console', () => {
+    it('deploys web/dist and config.json to the web bucket and invalidates index.html and config.json', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+      const output = (name: string) =>
+        Match.objectLike({
+          'Fn::GetStackOutput': Match.objectLike({
+            StackName: 'untxt-dev-data',
+            OutputName: Match.stringLikeRegexp(`^PublishOutputRef${name}[0-9A-F]{8}[0-9A-F]{8}$`),
+          }),
+        });
+
+      // Act
+      const deployments = template.findResources('Custom::CDKBucketDeployment');
+
+      // Assess
+      expect(Object.keys(deployments)).toHaveLength(1);
+      template.hasResourceProperties('Custom::CDKBucketDeployment', {
+        DestinationBucketName: output('WebBucket'),
+        DistributionId: output('WebDistribution'),
+        DistributionPaths: ['/index.html', '/config.json'],
+        Prune: true,
+        // The asset and config.json; the latter's deploy-time values are markers, JSON-escaped.
+        SourceObjectKeys: [Match.stringLikeRegexp('\\.zip$'), Match.stringLikeRegexp('\\.zip$')],
+        SourceMarkersConfig: [{}, { jsonEscape: true }],
+      });
+    });
+
+    it('fills config.json with the REST and WebSocket APIs, the region and the Cognito pool and client', () => {
+      // Prepare
+      const [deployment] = Object.values(
+        stacks.statelessTemplate.findResources('Custom::CDKBucketDeployment'),
+      );
+
+      // Act
+      const markers = Object.values(
+        (deployment!.Properties.SourceMarkers as Array<Record<string, unknown>>)[1]!,
+      ).map((value) => JSON.stringify(value));
+
+      // Assess
+      expect(markers).toEqual(
+        expect.arrayContaining([
+          JSON.stringify({ Ref: logicalIdOf(stacks.stateless.documentsApi.api) }),
+          JSON.stringify({ Ref: logicalIdOf(stacks.stateless.realtime.api) }),
+          JSON.stringify({ Ref: 'AWS::Region' }),
+          expect.stringMatching(/"OutputName":"PublishOutputRefUsersPool[0-9A-F]{16}"/),
+          expect.stringMatching(/"OutputName":"PublishOutputRefUsersPoolWebClient[0-9A-F]{16}"/),
+        ]),
+      );
+    });
+
+    it('runs the deployment function in the function subnets, logging to an encrypted log group', () => {
+      // Prepare
+      const handler = stacks.stateless.webConsole.handler;
+
+      // Act
+      const properties = stacks.statelessTemplate.toJSON().Resources[logicalIdOf(handler)].Properties;
+
+      // Assess
+      expect(properties.VpcConfig.SubnetIds).toHaveLength(2);
+      expect(JSON.stringify(properties.VpcConfig.SecurityGroupIds)).toMatch(/FunctionSecurityGroup/);
+      const logGroupId = (properties.LoggingConfig.LogGroup as { Ref: string }).Ref;
+      const logGroup = stacks.statelessTemplate.toJSON().Resources[logGroupId];
+      expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+      expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+      expect(JSON.stringify(logGroup.Properties.KmsKeyId)).toMatch(/DataKey/);
+    });
+  });
 });

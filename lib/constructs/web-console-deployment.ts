@@ -1,0 +1,150 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IDistribution } from 'aws-cdk-lib/aws-cloudfront';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct, type IConstruct } from 'constructs';
+import { allowWildcards } from '../nag-wildcards.js';
+import { PROJECT_ROOT } from './untxt-function.js';
+
+/** What the console reads from `/config.json` (see web/src/config.ts); values are deploy-time tokens. */
+export interface WebConsoleConfig {
+  /** REST base without a trailing slash, e.g. `https://{id}.execute-api.{region}.amazonaws.com/v1/api`. */
+  readonly apiUrl: string;
+  /** WebSocket endpoint, e.g. `wss://{id}.execute-api.{region}.amazonaws.com/v1`. */
+  readonly wsUrl: string;
+  readonly region: string;
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+}
+
+/** Props of {@link WebConsoleDeployment}. */
+export interface WebConsoleDeploymentProps {
+  readonly bucket: IBucket;
+  readonly distribution: IDistribution;
+  readonly config: WebConsoleConfig;
+  readonly network: { vpc: IVpc; subnets: SubnetSelection; securityGroups: ISecurityGroup[] };
+  readonly logRetention: RetentionDays;
+  readonly encryptionKey: IKey;
+}
+
+/** The Vite build of the console (`npm run build:web`). */
+export const WEB_DIST = join(PROJECT_ROOT, 'web/dist');
+
+let placeholder: string | undefined;
+
+/**
+ * The directory to upload: `web/dist`, or, when this stack's bundling is skipped (the infra tests set
+ * `aws:cdk:bundling-stacks` to []), an empty directory under the OS temp dir, so templates can be
+ * asserted without a web build. A real synth without the build fails.
+ */
+export function webConsoleSource(scope: IConstruct, dist: string = WEB_DIST): string {
+  if (existsSync(join(dist, 'index.html'))) return dist;
+  if (!Stack.of(scope).bundlingRequired) {
+    placeholder ??= mkdtempSync(join(tmpdir(), 'untxt-web-placeholder-'));
+    return placeholder;
+  }
+  throw new Error(
+    `The web console is not built: ${join(dist, 'index.html')} does not exist. Run \`npm run build:web\` before \`cdk synth\` or \`cdk deploy\`.`,
+  );
+}
+
+/**
+ * Uploads the built console and its `/config.json` (API and WebSocket URLs, Cognito pool and client)
+ * to the web bucket, and invalidates `/index.html` and `/config.json` on CloudFront (the assets under
+ * `assets/` are content-hashed). Lives in the code stack because the URLs do; the bucket and the
+ * distribution stay in the data stack.
+ */
+export class WebConsoleDeployment extends Construct {
+  readonly deployment: BucketDeployment;
+  /** CDK's singleton deployment function (created at stack level), which holds its role. */
+  readonly handler: IConstruct;
+
+  constructor(scope: Construct, id: string, props: WebConsoleDeploymentProps) {
+    super(scope, id);
+    const { config } = props;
+    this.deployment = new BucketDeployment(this, 'Deployment', {
+      sources: [
+        Source.asset(webConsoleSource(this)),
+        Source.jsonData('config.json', {
+          apiUrl: config.apiUrl,
+          wsUrl: config.wsUrl,
+          auth: {
+            mode: 'cognito',
+            region: config.region,
+            userPoolId: config.userPoolId,
+            userPoolClientId: config.userPoolClientId,
+          },
+        }),
+      ],
+      destinationBucket: props.bucket,
+      distribution: props.distribution,
+      distributionPaths: ['/index.html', '/config.json'],
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.subnets,
+      securityGroups: props.network.securityGroups,
+      logGroup: new LogGroup(this, 'Logs', {
+        retention: props.logRetention,
+        encryptionKey: props.encryptionKey,
+      }),
+    });
+    this.handler = this.deployment.handlerRole.node.scope!;
+    this.acknowledge();
+  }
+
+  private acknowledge(): void {
+    const why = (scope: IConstruct, id: string, reason: string) =>
+      Validations.of(scope).acknowledge({ id, reason });
+    const handler = this.handler;
+    const framework =
+      'CDK’s BucketDeployment function: runs only while CloudFormation deploys the web console to the web bucket.';
+    why(
+      handler,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      framework,
+    );
+    why(
+      handler,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      framework + ' It runs in the function subnets, so it needs ENI management.',
+    );
+    why(handler, 'AwsSolutions-L1', framework + ' Its runtime (with the AWS CLI layer) is chosen by CDK.');
+    why(handler, 'Serverless-LambdaLatestVersion', framework + ' Its runtime is chosen by CDK.');
+    why(handler, 'HIPAA.Security-LambdaDLQ', framework + ' CloudFormation retries and reports failures.');
+    why(handler, 'Serverless-LambdaDLQ', framework + ' CloudFormation retries and reports failures.');
+    why(handler, 'HIPAA.Security-LambdaConcurrency', framework + ' At most one deployment runs per stack.');
+    why(handler, 'Serverless-LambdaTracing', framework + ' CDK does not enable tracing on it.');
+    why(
+      handler,
+      'HIPAA.Security-IAMNoInlinePolicy',
+      framework + ' Its policy is generated by CDK for the web bucket, the asset and the distribution.',
+    );
+    allowWildcards(handler, [
+      {
+        finding: /^Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*$/,
+        reason:
+          'CDK’s BucketDeployment grants read on its source assets and read/write/delete on the web bucket (aws s3 sync with prune); the web bucket holds only the static console.',
+      },
+      {
+        finding: /^Resource::.*WebBucket[0-9A-F]{8}\W?Arn[^/]*\/\*$/,
+        reason:
+          'Every object of the web bucket: the deployment syncs the whole console tree into it and prunes stale files.',
+      },
+      {
+        finding: /^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\/\*$/,
+        reason:
+          'The CDK bootstrap asset bucket, where the zipped console and config.json sources are staged; asset keys are content hashes.',
+      },
+      {
+        finding: /^Resource::\*$/,
+        reason:
+          'cloudfront:CreateInvalidation/GetInvalidation for /index.html and /config.json: CDK’s BucketDeployment grants them on "*", and only CloudFormation invokes this function.',
+      },
+    ]);
+  }
+}
