@@ -2,7 +2,12 @@
  * OCR benchmark: accuracy and throughput of the local engine (and, for comparison, native
  * Tesseract) over the shared evaluation corpus.
  *
- *   npx tsx bench/ocr.ts [--corpus ../shared/corpus] [--native] [--workers N] [--only name,name]
+ *   npx tsx bench/ocr.ts [--corpus ../shared/corpus] [--native | --no-native] [--no-local]
+ *                        [--workers N] [--only substr,substr] [--tune '{"raster":{"pdfDpi":300}}'] [--quiet]
+ *
+ * Native Tesseract runs when `--native` is given or when the `tesseract` CLI is on PATH (unless
+ * `--no-native`); `--tune` overrides the engine's internal tuning (see `EngineTuning`) for
+ * experiments; progress goes to stderr, the markdown report to stdout.
  *
  * The corpus (MANIFEST.tsv + documents + NAME.gt.txt ground truth) is read in place and never
  * copied into the repository. Documents are processed one source folder at a time, all documents

@@ -177,6 +177,7 @@ export function createLocalOcrEngine(
                 prepare: () => doc.renderPage(index),
                 run: (slot, image) => recognizeUpright(slot, image, orientation),
                 cancelled: () => failed,
+                group: doc,
               })
               .then(
                 (page) => {

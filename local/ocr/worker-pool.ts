@@ -1,7 +1,8 @@
 /**
  * A pool of tesseract.js workers (one WebAssembly Tesseract per thread). Each slot pairs a text
  * recognizer with a small orientation detector and runs one page at a time; pages of all documents
- * share one FIFO queue, so several documents can be in flight and a long one cannot stall the pool
+ * share one queue, served round-robin per document, so several documents can be in flight and a
+ * long one cannot stall the pool
  * forever. Workers start lazily on the first page (about half a second each, in parallel) and are
  * reused; a worker that dies, hangs or fails a page is replaced.
  */
@@ -69,6 +70,8 @@ export interface PoolJob<I, O> {
   run(slot: SlotHandle, input: I): Promise<O>;
   /** Checked before the job starts: a job of a failed document is skipped. */
   cancelled?(): boolean;
+  /** Jobs of one group (the pages of a document) run in order; groups take turns. */
+  group?: object;
 }
 
 class WorkerDiedError extends Error {
@@ -88,6 +91,7 @@ interface Slot {
 }
 
 interface QueuedJob {
+  group: object;
   prepared?: Promise<unknown>;
   attempts: number;
   job: PoolJob<unknown, unknown>;
@@ -98,10 +102,58 @@ interface QueuedJob {
 /** How many times a page is tried when its worker dies under it. */
 const MAX_ATTEMPTS = 2;
 
-/** Fixed-size pool of recognizer slots with a shared FIFO queue. */
+/**
+ * Waiting jobs in one lane per group, served round-robin: a 300-page PDF submitted first does not
+ * make a one-page receipt submitted after it wait for all 300 pages.
+ */
+class FairQueue {
+  /** Map order is the rotation order. */
+  private lanes = new Map<object, QueuedJob[]>();
+  size = 0;
+
+  push(job: QueuedJob): void {
+    const lane = this.lanes.get(job.group);
+    if (lane === undefined) this.lanes.set(job.group, [job]);
+    else lane.push(job);
+    this.size += 1;
+  }
+
+  /** Puts a job back at the very front (a retry goes next). */
+  unshift(job: QueuedJob): void {
+    const lane = this.lanes.get(job.group) ?? [];
+    this.lanes.delete(job.group);
+    this.lanes = new Map([[job.group, [job, ...lane]], ...this.lanes]);
+    this.size += 1;
+  }
+
+  peek(): QueuedJob | undefined {
+    return this.lanes.values().next().value?.[0];
+  }
+
+  shift(): QueuedJob | undefined {
+    const entry = this.lanes.entries().next();
+    if (entry.done === true) return undefined;
+    const [group, lane] = entry.value;
+    const job = lane.shift();
+    this.lanes.delete(group);
+    // The lane goes to the back of the rotation.
+    if (lane.length > 0) this.lanes.set(group, lane);
+    this.size -= 1;
+    return job;
+  }
+
+  drain(): QueuedJob[] {
+    const all = [...this.lanes.values()].flat();
+    this.lanes.clear();
+    this.size = 0;
+    return all;
+  }
+}
+
+/** Fixed-size pool of recognizer slots with a shared, per-document round-robin queue. */
 export class OcrWorkerPool {
   private readonly idle: Slot[] = [];
-  private readonly queue: QueuedJob[] = [];
+  private readonly queue = new FairQueue();
   private live = 0;
   private starting = 0;
   private closed = false;
@@ -119,6 +171,7 @@ export class OcrWorkerPool {
     if (this.closed) return Promise.reject(new Error('The OCR engine is closed'));
     return new Promise<O>((resolve, reject) => {
       this.queue.push({
+        group: job.group ?? {},
         attempts: 0,
         job: job as PoolJob<unknown, unknown>,
         resolve: resolve as (value: unknown) => void,
@@ -131,19 +184,19 @@ export class OcrWorkerPool {
   /** Terminates every worker and rejects queued jobs. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const queued of this.queue.splice(0)) queued.reject(new Error('The OCR engine was closed'));
+    for (const queued of this.queue.drain()) queued.reject(new Error('The OCR engine was closed'));
     await Promise.all([...this.all].map((slot) => this.destroy(slot)));
   }
 
   private pump(): void {
     if (this.closed) return;
-    while (this.queue.length > 0 && this.idle.length > 0) {
+    while (this.queue.size > 0 && this.idle.length > 0) {
       const slot = this.idle.pop() as Slot;
       const queued = this.queue.shift() as QueuedJob;
       void this.execute(slot, queued);
     }
     // Grow up to the pool size while pages are waiting.
-    while (this.queue.length > this.starting && this.live + this.starting < this.options.size) {
+    while (this.queue.size > this.starting && this.live + this.starting < this.options.size) {
       this.starting += 1;
       void this.spawn();
     }
@@ -171,7 +224,7 @@ export class OcrWorkerPool {
             cause: error,
           },
         );
-        for (const queued of this.queue.splice(0)) queued.reject(failure);
+        for (const queued of this.queue.drain()) queued.reject(failure);
       }
     }
   }
@@ -194,7 +247,7 @@ export class OcrWorkerPool {
     for (const thread of slot.threads) thread.ref();
     queued.prepared ??= job.prepare();
     // Render the next waiting page while this one is recognized.
-    const next = this.queue[0];
+    const next = this.queue.peek();
     if (next !== undefined && !next.job.cancelled?.()) {
       next.prepared ??= next.job.prepare();
       next.prepared.catch(() => undefined);

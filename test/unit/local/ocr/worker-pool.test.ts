@@ -99,6 +99,26 @@ describe('Function: OcrWorkerPool.submit', () => {
     expect(next.blocks.length).toBeGreaterThan(0);
   });
 
+  it('lets documents take turns when a long document was queued first', async () => {
+    // Prepare
+    const order: string[] = [];
+    let open = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    // Keeps the only worker busy until every job is queued.
+    const gate = pool.submit({ prepare: async () => undefined, run: () => opened });
+    const job = (group: object, name: string) =>
+      pool.submit({ group, prepare: async () => name, run: async (_slot, input) => void order.push(input) });
+    const [long, short] = [{}, {}];
+    const jobs = [job(long, 'long-1'), job(long, 'long-2'), job(long, 'long-3'), job(short, 'short-1')];
+
+    // Act
+    open();
+    await Promise.all([gate, ...jobs]);
+
+    // Assess
+    expect(order).toEqual(['long-1', 'short-1', 'long-2', 'long-3']);
+  });
+
   it('rejects queued and new jobs when the pool is closed', async () => {
     // Prepare
     const closing = new OcrWorkerPool({
