@@ -50,3 +50,10 @@ export const resultKeys = (prefix: string) => ({
   blocks: `${prefix}textract.json`,
   converted: `${prefix}converted.png`,
 });
+
+/**
+ * Workflow execution name of a task's attempt: the task id for the first run, `{taskId}-{attempt}`
+ * for retries. Fixed per attempt, so a duplicate start of the same attempt is refused.
+ */
+export const executionName = (taskId: string, attempt: number): string =>
+  attempt <= 1 ? taskId : `${taskId}-${attempt}`;

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { executionName } from '../../lambdas/core/keys.js';
 import type { Workflow, WorkflowInput } from '../../lambdas/core/ports.js';
 import { logger } from '../../lambdas/shared/logger.js';
 
@@ -25,9 +26,6 @@ export interface LocalWorkflow extends Workflow {
   idle(): Promise<void>;
   close(): Promise<void>;
 }
-
-export const executionName = (input: Pick<WorkflowInput, 'taskId' | 'attempt'>): string =>
-  input.attempt <= 1 ? input.taskId : `${input.taskId}-${input.attempt}`;
 
 /**
  * Step Functions stand-in: runs the shared definition with aws-local-stepfunctions, overriding each
@@ -126,7 +124,7 @@ export const createLocalWorkflow = async (options: {
 
   return {
     async start(input) {
-      const name = executionName(input);
+      const name = executionName(input.taskId, input.attempt);
       const existing = await read(name);
       if (existing) return { executionArn: existing.executionArn, started: false };
       const record: ExecutionRecord = {

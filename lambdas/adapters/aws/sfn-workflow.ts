@@ -5,6 +5,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { Workflow, WorkflowInput } from '../../core/ports.js';
+import { executionName } from '../../core/keys.js';
 import { isServiceError } from './sdk-errors.js';
 
 export interface SfnWorkflowSettings {
@@ -50,16 +51,7 @@ export function createSfnWorkflow(settings: SfnWorkflowSettings): Workflow {
   };
 }
 
-/**
- * The execution name for one attempt: the bare task id first, `{taskId}-{attempt}` for retries.
- *
- * @param taskId - The task being processed.
- * @param attempt - 1 for the first run.
- * @returns The Step Functions execution name.
- */
-export function executionName(taskId: string, attempt: number): string {
-  return attempt === 1 ? taskId : `${taskId}-${attempt}`;
-}
+export { executionName };
 
 /**
  * Derives an execution's ARN from its state machine's ARN and name, for when Step Functions did not
