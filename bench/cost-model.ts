@@ -1,7 +1,8 @@
 /**
  * The cost model behind `npm run cost`: list prices (us-east-1, on-demand, after free tiers), the
  * stack's real memory/architecture settings, and per-document activity. Durations and request
- * counts are assumptions, stated here, to be replaced by measured values once the stack runs.
+ * counts are assumptions, stated here, to be replaced by measured values once the stack runs (the
+ * Lambda REPORT lines and the S3/API Gateway metrics give them).
  */
 import { join } from 'node:path';
 import type { FunctionName } from '../lambdas/entry/env.js';
@@ -65,13 +66,18 @@ export interface DocumentProfile {
   snsPublishes: number;
   /** KB of CloudWatch Logs per document, besides the state machine's. */
   logKb: number;
+  /**
+   * KB per document through the NAT gateway (data processing is billed per GB): Textract's JSON
+   * answers, pushes to the WebSocket API. Document bytes go through the free S3 gateway endpoint.
+   */
+  natKb: number;
   /** X-Ray traces recorded per document (after sampling). */
   traces: number;
 }
 
 /**
- * A single-page image: POST /api/tasks, upload, dispatch, Download → Recognize → WriteResult, the
- * owner fetching the result once and the list refreshing once.
+ * A single-page image: POST /api/tasks, upload, dispatch, Download → Recognize (detect and store in
+ * one step), the owner fetching the result once and the list refreshing once.
  */
 export const SINGLE_PAGE: DocumentProfile = {
   name: '1-page image',
@@ -80,25 +86,28 @@ export const SINGLE_PAGE: DocumentProfile = {
   invocations: [
     { fn: 'api', ms: 150 }, // POST /api/tasks
     { fn: 'dispatcher', ms: 120 },
-    { fn: 'download', ms: 400 },
-    { fn: 'recognize', ms: 1500 }, // mostly waiting on DetectDocumentText
-    { fn: 'writeResult', ms: 250 },
+    { fn: 'download', ms: 300 }, // claim, head + get, sharp header + thumbnail decode, file row, push
+    { fn: 'recognize', ms: 1700 }, // mostly waiting on DetectDocumentText; then render, 3 PUTs, result row, push
     { fn: 'api', ms: 80 }, // GET /api/tasks/{id}/result
     { fn: 'api', ms: 100 }, // GET /api/tasks (list refresh)
   ],
-  // upload POST, blocks, txt, html, json
-  s3Puts: 5,
-  // dispatcher head + range, download head + get, Textract get, writeResult blocks, owner download
-  s3Gets: 7,
+  // upload POST, txt, html, json
+  s3Puts: 4,
+  // dispatcher head + range, download head + get, Textract get, owner download
+  s3Gets: 6,
   sqsRequests: 3, // S3 send, receive, delete
   restRequests: 3,
-  websocketMessages: 5, // queued, processing, recognizing, writing, completed
+  websocketMessages: 3, // queued, processing, completed
   snsPublishes: 0,
-  logKb: 7 * 1.5 + 3 * 0.7, // ~1.5 KB per invocation (JSON lines + REPORT), 0.7 KB per access-log line
-  traces: (3 + 2) * 0.05, // API + pipeline traces at 5 % sampling
+  logKb: 6 * 1.5 + 3 * 0.7, // ~1.5 KB per invocation (JSON lines + REPORT), 0.7 KB per access-log line
+  natKb: 80, // a dense page's DetectDocumentText answer is 50–80 KB of JSON
+  traces: (3 + 1) * 0.05, // API + pipeline traces at 5 % sampling
 };
 
-/** A ten-page PDF through the asynchronous Textract job. */
+/**
+ * A ten-page PDF: Download → RecognizeAsync starts the Textract job and the run ends; the job's
+ * completion (SNS) hands the task to a second run, Route → WriteResult.
+ */
 export const TEN_PAGES: DocumentProfile = {
   name: '10-page PDF',
   pages: 10,
@@ -106,55 +115,29 @@ export const TEN_PAGES: DocumentProfile = {
   invocations: [
     { fn: 'api', ms: 150 },
     { fn: 'dispatcher', ms: 120 },
-    { fn: 'download', ms: 900 },
+    { fn: 'download', ms: 900 }, // pdf.js walks the page tree
     { fn: 'startTextDetection', ms: 250 },
-    { fn: 'textDetectionCompleted', ms: 900 }, // GetDocumentTextDetection pages + blocks write + callback
-    { fn: 'writeResult', ms: 700 },
+    { fn: 'textDetectionCompleted', ms: 150 }, // job row + StartExecution
+    { fn: 'writeResult', ms: 900 }, // ~4 GetDocumentTextDetection pages, render, 3 PUTs
     { fn: 'api', ms: 80 },
     { fn: 'api', ms: 100 },
   ],
-  // upload, Textract output (~2 objects), blocks, txt, html, json
-  s3Puts: 7,
-  s3Gets: 7,
+  // upload, Textract output (~2 objects), txt, html, json
+  s3Puts: 6,
+  // dispatcher head + range, download head + get, Textract get, owner download
+  s3Gets: 6,
   sqsRequests: 3,
   restRequests: 3,
-  websocketMessages: 5,
+  websocketMessages: 4, // queued, processing, recognizing (n pages), completed
   snsPublishes: 1,
   logKb: 8 * 1.5 + 3 * 0.7,
-  traces: (3 + 3) * 0.05,
+  natKb: 700, // GetDocumentTextDetection pages
+  traces: (3 + 2) * 0.05,
 };
 
-/**
- * The sync path as proposed in docs/aws.md: Recognize renders and stores the result itself (no
- * blocks object, no WriteResult invocation), and only Download imports sharp (the other functions
- * go back to arm64).
- */
-export const SINGLE_PAGE_PROPOSED: DocumentProfile = {
-  ...SINGLE_PAGE,
-  name: '1-page image (proposed layout)',
-  invocations: [
-    { fn: 'api', ms: 150 },
-    { fn: 'dispatcher', ms: 120 },
-    { fn: 'download', ms: 400 },
-    { fn: 'recognize', ms: 1650 }, // DetectDocumentText + render + 3 PUTs
-    { fn: 'api', ms: 80 },
-    { fn: 'api', ms: 100 },
-  ],
-  s3Puts: 4,
-  s3Gets: 6,
-  websocketMessages: 4,
-  logKb: 6 * 1.5 + 3 * 0.7,
-};
-
-/**
- * The function's Lambda price per GB-second. `deployed`: the stack's rule (code that imports sharp
- * runs on x86_64); `proposed`: only Download keeps sharp.
- */
-export function gbSecondPrice(fn: FunctionName, layout: 'deployed' | 'proposed' = 'deployed'): number {
-  const x86 =
-    layout === 'proposed'
-      ? fn === 'download'
-      : moduleGraphImports(join(PROJECT_ROOT, ENTRY_FILES[fn]), 'sharp');
+/** The function's Lambda price per GB-second: code that imports sharp runs on x86_64, the rest on arm64. */
+export function gbSecondPrice(fn: FunctionName): number {
+  const x86 = moduleGraphImports(join(PROJECT_ROOT, ENTRY_FILES[fn]), 'sharp');
   return x86 ? PRICES.lambdaGbSecondX86 : PRICES.lambdaGbSecondArm;
 }
 

@@ -13,9 +13,12 @@ import { findTasksInStatus } from '../database/repositories/tasks.js';
 import { createApiGatewayConnectionGateway } from '../lambdas/adapters/aws/api-gateway-connection-gateway.js';
 import { createJwtTokenVerifier } from '../lambdas/adapters/jwt-token-verifier.js';
 import { createApiHandler } from '../lambdas/api/handler.js';
-import type { ApiDeps, ConnectionDeps, DispatchDeps, PipelineDeps } from '../lambdas/core/deps.js';
-import type { TextDetector } from '../lambdas/core/ports.js';
+import { FUNCTION_SETTINGS } from '../lib/config/function-settings.js';
+import type { ApiDeps, ConnectionDeps, DispatchDeps } from '../lambdas/core/deps.js';
+import type { TextDetector, Workflow } from '../lambdas/core/ports.js';
+import { completeAsyncRecognition } from '../lambdas/core/use-cases/async-recognition.js';
 import { runJanitor } from '../lambdas/core/use-cases/janitor.js';
+import { requeueTask } from '../lambdas/core/use-cases/requeue.js';
 import { pushToUser, toDbChange } from '../lambdas/core/use-cases/notify.js';
 import { createDispatcherHandler } from '../lambdas/events/dispatcher.js';
 import { logger } from '../lambdas/shared/logger.js';
@@ -33,7 +36,7 @@ import { createLocalQueue, createLocalQueueMonitor } from './queue/index.js';
 import { loadDefinition, localSubstitutions } from './stepfunctions/definition.js';
 import { createLocalWorkflow } from './stepfunctions/local-workflow.js';
 import { serveStatic } from './static.js';
-import { createLocalTextDetector } from './text-detector.js';
+import { createLocalTextDetectionJobs, createLocalTextDetector } from './text-detector.js';
 
 const REGION = 'local';
 const ACCOUNT = '000000000000';
@@ -188,31 +191,46 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       workers: config.UNTXT_OCR_WORKERS,
     });
     closers.push(() => engine.close());
-    const pipelineDeps: PipelineDeps = {
+    const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:untxt-ocr`;
+    // The workflow's handlers need the workflow (a finished job hands its task back to it), and the
+    // workflow needs the handlers: the handlers reach it through this late-bound reference, called
+    // only once jobs run, long after `workflow` below is assigned.
+    const lateWorkflow: Workflow = { start: (input) => workflow.start(input) };
+    let completionsInFlight = 0;
+    const jobs = createLocalTextDetectionJobs({
+      objects,
+      engine,
+      // Textract → SNS → the completion subscriber on AWS; a direct call here.
+      onCompletion: async (completion) => {
+        completionsInFlight += 1;
+        try {
+          await completeAsyncRecognition(workflowDeps, completion);
+        } finally {
+          completionsInFlight -= 1;
+        }
+      },
+    });
+    closers.push(() => jobs.close());
+    const workflowDeps = {
       ...core,
       detector: (options.wrapDetector ?? ((d) => d))(createLocalTextDetector({ objects, engine })),
+      jobs,
+      workflow: lateWorkflow,
       engineName: 'tesseract.js',
     };
-    const steps = createWorkflowHandlers(pipelineDeps);
-    const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:untxt-ocr`;
-    const workflow = await createLocalWorkflow({
-      dir: resolve(dataDir, 'executions'),
+    const steps = createWorkflowHandlers(workflowDeps);
+    // Each state runs with its function's timeout on AWS (lib/config/function-settings.ts).
+    const timeoutOf = (fn: keyof typeof FUNCTION_SETTINGS) => FUNCTION_SETTINGS[fn].timeoutSeconds;
+    const workflow = createLocalWorkflow({
       definition: loadDefinition(localSubstitutions('us-east-1', ACCOUNT)),
       stateMachineArn,
       concurrency: config.UNTXT_MAX_EXECUTIONS,
       handlers: {
-        Download: invoke('Download', 300, steps.Download),
-        Recognize: invoke('Recognize', 900, steps.Recognize),
-        // On AWS this state starts async Textract and waits for its SNS callback; the local engine
-        // reads every page itself, so the same Recognize step answers it directly.
-        RecognizeAsync: (input) =>
-          invoke(
-            'Recognize',
-            3600,
-            steps.Recognize,
-          )((input as { Payload: { input: unknown } }).Payload.input),
-        WriteResult: invoke('WriteResult', 300, steps.WriteResult),
-        MarkFailed: invoke('MarkFailed', 60, steps.MarkFailed),
+        Download: invoke('Download', timeoutOf('download'), steps.Download),
+        Recognize: invoke('Recognize', timeoutOf('recognize'), steps.Recognize),
+        RecognizeAsync: invoke('RecognizeAsync', timeoutOf('startTextDetection'), steps.RecognizeAsync),
+        WriteResult: invoke('WriteResult', timeoutOf('writeResult'), steps.WriteResult),
+        MarkFailed: invoke('MarkFailed', timeoutOf('markFailed'), steps.MarkFailed),
       },
     });
     closers.push(() => workflow.close());
@@ -295,26 +313,30 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     });
     closers.push(() => unlisten());
 
-    // Nothing lost on restart: interrupted executions run again (each step is idempotent), and tasks
-    // queued by a dispatcher that died before starting their execution are started now.
-    const resumed = await workflow.resume();
-    let restarted = 0;
-    for (const task of await findTasksInStatus(database.db, { statuses: ['queued'] })) {
-      const { started } = await workflow.start({
-        taskId: task.id,
-        userId: task.user_id,
-        key: task.storage_key,
-        attempt: Math.max(task.attempts, 1),
-      });
-      if (started) restarted += 1;
+    // Nothing lost on restart. Executions keep no state (as Express workflows), so whatever was in
+    // flight when the host stopped is started again: a `queued` task on its attempt (Download claims
+    // it), a `processing` task as a new attempt (its run, or its text-detection job, died with us).
+    const recovered = { queued: 0, processing: 0 };
+    const dispatchDeps = { ...core, workflow } satisfies DispatchDeps;
+    for (const task of await findTasksInStatus(database.db, { statuses: ['queued', 'processing'] })) {
+      if (task.status === 'queued') {
+        await workflow.start({
+          taskId: task.id,
+          userId: task.user_id,
+          key: task.storage_key,
+          attempt: Math.max(task.attempts, 1),
+        });
+        recovered.queued += 1;
+      } else if (await requeueTask(dispatchDeps, task, ['processing'], 'Restarted after the host stopped')) {
+        recovered.processing += 1;
+      }
     }
-    if (resumed + restarted > 0)
-      logger.info('Recovered unfinished work', { resumedExecutions: resumed, startedQueued: restarted });
+    if (recovered.queued + recovered.processing > 0) logger.info('Recovered unfinished work', recovered);
 
     // Janitor: on AWS a schedule invokes it; here a timer, every minute, never two runs at once.
     let janitorRun: Promise<unknown> | undefined;
     const janitorTimer = setInterval(() => {
-      janitorRun ??= runJanitor({ ...core, workflow })
+      janitorRun ??= runJanitor(dispatchDeps)
         .catch((error: unknown) => logger.error('Janitor run failed', { error: error as Error }))
         .finally(() => {
           janitorRun = undefined;
@@ -335,7 +357,14 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
         generated: adminPassword.created || !config.UNTXT_ADMIN_PASSWORD,
       },
       database,
-      idle: () => workflow.idle(),
+      idle: async () => {
+        // A finished job hands its task to a new execution: idle means no execution, no job and no
+        // hand-off in between.
+        while (workflow.runningCount() > 0 || jobs.runningCount() > 0 || completionsInFlight > 0) {
+          await workflow.idle();
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      },
       close,
     };
   } catch (error) {

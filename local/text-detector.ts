@@ -1,10 +1,13 @@
-import type { DetectedText, ObjectStore, TextDetector } from '../lambdas/core/ports.js';
+import { sniffContentType, SNIFF_HEAD_BYTES } from '../lambdas/core/content-type.js';
+import { TextDetectionFailedError } from '../lambdas/core/errors.js';
+import type { DetectedText, ObjectStore, TextDetectionJobs, TextDetector } from '../lambdas/core/ports.js';
+import type { TextractCompletion } from '../lambdas/core/use-cases/async-recognition.js';
+import { logger } from '../lambdas/shared/logger.js';
 import type { LocalOcrEngine } from './ocr/index.js';
 
 /**
  * `TextDetector` over the local OCR engine: reads the stored document like Textract reads its
- * S3Object and answers in the same shape. Unlike sync Textract it takes any number of pages, so the
- * async branch of the state machine runs through it too.
+ * S3Object and answers in the same shape.
  */
 export const createLocalTextDetector = (options: {
   objects: ObjectStore;
@@ -15,3 +18,91 @@ export const createLocalTextDetector = (options: {
     return options.engine.detectDocumentText(bytes, contentType);
   },
 });
+
+/** The local asynchronous text-detection API, plus shutdown. */
+export interface LocalTextDetectionJobs extends TextDetectionJobs {
+  /** Jobs still running. */
+  runningCount(): number;
+  /** Stops announcing completions; running jobs are abandoned (their tasks are re-driven at the next start). */
+  close(): void;
+}
+
+interface LocalJob {
+  taskId: string;
+  status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+  outputKey: string;
+  statusMessage?: string;
+}
+
+/**
+ * Textract's asynchronous job API over the local OCR engine: `start` returns at once and recognizes
+ * in the background, the blocks land in the bucket under the output prefix (as Textract's
+ * `OutputConfig` does), and `onCompletion` receives the same message Textract publishes to SNS. So the
+ * same hand-off code runs here as on AWS.
+ *
+ * Jobs live in memory: after a restart they are gone, and so are the runs that waited on them; the
+ * host re-drives tasks left `processing` at its next start.
+ */
+export const createLocalTextDetectionJobs = (options: {
+  objects: ObjectStore;
+  engine: LocalOcrEngine;
+  onCompletion: (completion: TextractCompletion) => Promise<unknown>;
+}): LocalTextDetectionJobs => {
+  const jobs = new Map<string, LocalJob>();
+  let closed = false;
+
+  const run = async (jobId: string, job: LocalJob, key: string): Promise<void> => {
+    try {
+      const bytes = await options.objects.read(key);
+      // Textract sniffs the stored bytes itself; so does this stand-in.
+      const contentType = await sniffContentType(bytes.subarray(0, SNIFF_HEAD_BYTES));
+      if (!contentType) throw new Error('Unsupported document format');
+      const detected = await options.engine.detectDocumentText(bytes, contentType);
+      await options.objects.write(job.outputKey, JSON.stringify(detected), 'application/json');
+      job.status = 'SUCCEEDED';
+    } catch (error) {
+      job.status = 'FAILED';
+      job.statusMessage = error instanceof Error ? error.message : String(error);
+    }
+    if (closed) return;
+    await options
+      .onCompletion({
+        JobId: jobId,
+        Status: job.status,
+        API: 'StartDocumentTextDetection',
+        JobTag: job.taskId,
+        Timestamp: Date.now(),
+      })
+      .catch((error: unknown) =>
+        logger.error('Could not hand off a finished text-detection job', { jobId, error: error as Error }),
+      );
+  };
+
+  return {
+    async start({ key, taskId, attempt, outputPrefix }) {
+      if (closed) throw new Error('The local text-detection service is closed');
+      // Idempotent per task and attempt, like Textract's ClientRequestToken.
+      const jobId = `local-${taskId}-${attempt}`;
+      if (!jobs.has(jobId)) {
+        const job: LocalJob = { taskId, status: 'IN_PROGRESS', outputKey: `${outputPrefix}/${jobId}/1` };
+        jobs.set(jobId, job);
+        void run(jobId, job, key);
+      }
+      return jobId;
+    },
+    async get(jobId) {
+      const job = jobs.get(jobId);
+      if (!job)
+        throw new TextDetectionFailedError(`Text-detection job ${jobId} is unknown (the host restarted)`);
+      if (job.status === 'FAILED')
+        throw new TextDetectionFailedError(job.statusMessage ?? `Text-detection job ${jobId} failed`);
+      if (job.status === 'IN_PROGRESS') throw new Error(`Text-detection job ${jobId} is still running`);
+      const stored = await options.objects.read(job.outputKey);
+      return JSON.parse(Buffer.from(stored).toString('utf8')) as DetectedText;
+    },
+    runningCount: () => [...jobs.values()].filter((job) => job.status === 'IN_PROGRESS').length,
+    close() {
+      closed = true;
+    },
+  };
+};

@@ -37,6 +37,11 @@ export interface TransitionTaskInput {
   message?: string;
   executionArn?: string;
   incrementAttempts?: boolean;
+  /**
+   * Only when the task is on this attempt: a workflow run acts for one attempt, and a run left over
+   * from an earlier attempt (a duplicate start, a re-driven task) must not change a newer one.
+   */
+  attempt?: number;
 }
 
 export interface ListTasksInput {
@@ -189,6 +194,7 @@ export async function transitionTask(db: Db, input: TransitionTaskInput): Promis
         .select(['id', 'status'])
         .where('id', '=', input.taskId)
         .where('status', 'in', input.from)
+        .$if(input.attempt !== undefined, (qb) => qb.where('attempts', '=', input.attempt!))
         .forUpdate(),
     )
     .with('upd', (qb) =>

@@ -15,12 +15,12 @@ export interface TextJobsTable {
   job_id: string;
   task_id: string;
   attempt: number | null;
-  task_token: string | null;
-  /** The `RecognizeAsync` state's input (pipeline `DownloadOutput`), needed to build its output. */
+  /** The `RecognizeAsync` state's input (pipeline `DownloadOutput`): what the hand-off run needs. */
   input: ColumnType<unknown, string | null | undefined, string | null>;
   status: Generated<TextJobStatus>;
   status_message: string | null;
-  callback_at: NullableTimestamp;
+  /** Set by whichever side (start or completion) handed the finished job's task back, so one does. */
+  handed_off_at: NullableTimestamp;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   completed_at: NullableTimestamp;
@@ -31,26 +31,21 @@ export type TextJob = Selectable<TextJobsTable>;
 const withJobs = (db: Db) => db.withTables<{ text_jobs: TextJobsTable }>();
 
 /**
- * Records the starting side of a job: its task token and state input. A restarted state (Retry)
- * gets the same JobId back from Textract (same ClientRequestToken) with a new token, so the token
- * is replaced and the callback may be sent again.
+ * Records the starting side of a job: its attempt and state input. A restarted state (Retry) gets the
+ * same JobId back from Textract (same ClientRequestToken) and records the same again.
  *
  * @returns The job as stored, including any completion recorded before.
  */
 export async function saveTextJobStart(
   db: Db,
-  input: { jobId: string; taskId: string; attempt: number; taskToken: string; input: unknown },
+  input: { jobId: string; taskId: string; attempt: number; input: unknown },
 ): Promise<TextJob> {
-  const values = {
-    task_token: input.taskToken,
-    attempt: input.attempt,
-    input: JSON.stringify(input.input),
-  };
+  const values = { attempt: input.attempt, input: JSON.stringify(input.input) };
   return withJobs(db)
     .insertInto('text_jobs')
     .values({ job_id: input.jobId, task_id: input.taskId, ...values })
     .onConflict((conflict) =>
-      conflict.column('job_id').doUpdateSet({ ...values, callback_at: null, updated_at: sql<Date>`now()` }),
+      conflict.column('job_id').doUpdateSet({ ...values, updated_at: sql<Date>`now()` }),
     )
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -84,29 +79,28 @@ export async function recordTextJobCompletion(
 }
 
 /**
- * Claims the right to answer the job's task token: only for a finished job whose token and input are
- * known and that nobody answered yet. Whichever side (start or completion) claims first answers.
+ * Claims the hand-off of a job: only for a finished job whose start (input) is recorded and that
+ * nobody handed off yet. Whichever side (start or completion) claims first hands off.
  *
- * @returns The claimed job, or `undefined` when there is nothing to answer (yet) or it was answered.
+ * @returns The claimed job, or `undefined` when there is nothing to hand off (yet) or it was done.
  */
-export async function claimTextJobCallback(db: Db, jobId: string): Promise<TextJob | undefined> {
+export async function claimTextJobHandOff(db: Db, jobId: string): Promise<TextJob | undefined> {
   return withJobs(db)
     .updateTable('text_jobs')
-    .set({ callback_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .set({ handed_off_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
     .where('job_id', '=', jobId)
-    .where('callback_at', 'is', null)
+    .where('handed_off_at', 'is', null)
     .where('status', '!=', 'IN_PROGRESS')
-    .where('task_token', 'is not', null)
     .where('input', 'is not', null)
     .returningAll()
     .executeTakeFirst();
 }
 
-/** Gives a claim back after the callback could not be sent, so a redelivery can try again. */
-export async function releaseTextJobCallback(db: Db, jobId: string): Promise<void> {
+/** Gives a claim back after the hand-off could not be made, so a redelivery can try again. */
+export async function releaseTextJobHandOff(db: Db, jobId: string): Promise<void> {
   await withJobs(db)
     .updateTable('text_jobs')
-    .set({ callback_at: null, updated_at: sql<Date>`now()` })
+    .set({ handed_off_at: null, updated_at: sql<Date>`now()` })
     .where('job_id', '=', jobId)
     .execute();
 }

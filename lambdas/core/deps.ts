@@ -4,6 +4,7 @@ import type {
   ConnectionGateway,
   ObjectStore,
   QueueMonitor,
+  TextDetectionJobs,
   TextDetector,
   TokenVerifier,
   Workflow,
@@ -21,7 +22,10 @@ export interface ApiDeps extends CoreDeps {
   workflow: Workflow;
   /** Admin overview; absent where the host has no queue to look at. */
   queues?: QueueMonitor;
-  /** Executions currently running, for the admin overview. */
+  /**
+   * Executions currently running, for the admin overview; absent where the workflow cannot list them
+   * (Express workflows on AWS), and the overview counts tasks in `processing` instead.
+   */
   runningExecutions?: () => Promise<number>;
   version: string;
 }
@@ -32,6 +36,8 @@ export interface DispatchDeps extends CoreDeps {
 
 export interface PipelineDeps extends CoreDeps {
   detector: TextDetector;
+  /** Blocks of finished asynchronous jobs, for `WriteResult`. */
+  jobs: Pick<TextDetectionJobs, 'get'>;
   /** Name stored with each result, e.g. `textract` or `tesseract.js`. */
   engineName: string;
 }

@@ -91,3 +91,11 @@ export class DocumentRejectedError extends UntxtError {
     this.taskCode = taskCode;
   }
 }
+
+/** A text-detection job the engine gave up on (Textract `JobStatus: FAILED`); the message is its reason. */
+export class TextDetectionFailedError extends UntxtError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('OCR_FAILED', message, options);
+    this.name = 'TextDetectionFailedError';
+  }
+}

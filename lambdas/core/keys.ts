@@ -52,8 +52,9 @@ export const resultKeys = (prefix: string) => ({
 });
 
 /**
- * Workflow execution name of a task's attempt: the task id for the first run, `{taskId}-{attempt}`
- * for retries. Fixed per attempt, so a duplicate start of the same attempt is refused.
+ * Workflow execution name of a task's attempt: `{taskId}` for the first run, `{taskId}-{attempt}` for
+ * retries, and `-write` appended for the run a finished text-detection job starts. Execution logs are
+ * found by it; it is not an idempotency key (Express workflows run a repeated name again).
  */
-export const executionName = (taskId: string, attempt: number): string =>
-  attempt <= 1 ? taskId : `${taskId}-${attempt}`;
+export const executionName = (taskId: string, attempt: number, phase: 'run' | 'write' = 'run'): string =>
+  `${attempt <= 1 ? taskId : `${taskId}-${attempt}`}${phase === 'write' ? '-write' : ''}`;

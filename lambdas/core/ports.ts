@@ -47,13 +47,22 @@ export interface WorkflowInput {
   taskId: string;
   userId: string;
   key: string;
-  /** 1 for the first run; retries get a new execution name `{taskId}-{attempt}`. */
+  /** 1 for the first run; a retry or re-drive is a new attempt, and only the current attempt may act. */
   attempt: number;
+  /**
+   * Set when a finished asynchronous text-detection job hands its task back: the run goes straight to
+   * `WriteResult`, which collects the job's blocks.
+   */
+  jobId?: string;
 }
 
+/**
+ * The OCR state machine (an Express workflow on AWS). Starting is at least once: a start can be
+ * repeated (redelivery, crash before the start was recorded), so the steps themselves claim the task
+ * for their attempt and a duplicate run finds nothing to do.
+ */
 export interface Workflow {
-  /** Idempotent per (taskId, attempt): an execution that already exists yields `started: false`. */
-  start(input: WorkflowInput): Promise<{ executionArn: string; started: boolean }>;
+  start(input: WorkflowInput): Promise<{ executionArn: string }>;
 }
 
 /** Textract's `DetectDocumentText` answer, the one shape every OCR engine returns. */
@@ -62,9 +71,25 @@ export interface DetectedText {
   Blocks: Block[];
 }
 
-/** Synchronous text detection of a stored document (single page on AWS; any size locally). */
+/** Synchronous text detection of a stored document (one page, at most 10 MB on AWS). */
 export interface TextDetector {
   detectDocumentText(input: { key: string; contentType: string }): Promise<DetectedText>;
+}
+
+/**
+ * Asynchronous text detection of multi-page documents (Textract `StartDocumentTextDetection`). A
+ * finished job is announced to the completion handler (SNS on AWS), which hands the task back to the
+ * workflow; nothing waits in between.
+ */
+export interface TextDetectionJobs {
+  /** Starts (or, for the same task and attempt, finds) the job; returns its JobId. */
+  start(input: { key: string; taskId: string; attempt: number; outputPrefix: string }): Promise<string>;
+  /**
+   * Every block of a finished job, all pages.
+   *
+   * @throws TextDetectionFailedError when the job failed (its message is the engine's reason).
+   */
+  get(jobId: string): Promise<DetectedText>;
 }
 
 /** Pushes a message to one WebSocket connection; `false` when the connection is gone (410). */

@@ -38,7 +38,13 @@ export interface TaskView {
 const iso = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : new Date(d).toISOString();
 
-export const toResultSummary = (result: Result): ResultSummary => ({
+/** The columns a result summary is made of (a stored row, or one about to be stored). */
+export type ResultFacts = Pick<
+  Result,
+  'pages' | 'words' | 'lines' | 'confidence' | 'processing_ms' | 'engine' | 'text'
+>;
+
+export const toResultSummary = (result: ResultFacts): ResultSummary => ({
   pages: result.pages,
   words: result.words,
   lines: result.lines,

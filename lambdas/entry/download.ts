@@ -1,9 +1,10 @@
-/** Lambda entry: the state machine's `Download` state. */
-import { createWorkflowHandlers } from '../workflow/handlers.js';
+/** Lambda entry: the state machine's `Download` state (the only function that carries sharp). */
+import { downloadStep } from '../core/use-cases/download.js';
+import { workflowStep } from '../workflow/step.js';
 import { defineEntry } from './shared/define-entry.js';
-import { pipelineDepsFrom } from './shared/deps.js';
+import { coreDepsFrom } from './shared/deps.js';
 
-export const handler = defineEntry(
-  'download',
-  (config) => createWorkflowHandlers(pipelineDepsFrom(config)).Download,
-);
+export const handler = defineEntry('download', (config) => {
+  const deps = coreDepsFrom(config);
+  return workflowStep((input) => downloadStep(deps, input));
+});

@@ -108,18 +108,22 @@ export const ENV_SCHEMAS = {
   dispatcher: z.object({ ...pipeline, ...workflow }),
   /** State `Download`. */
   download: z.object(pipeline),
-  /** State `Recognize` (sync `DetectDocumentText`). */
+  /** State `Recognize` (sync `DetectDocumentText`, then the result is stored). */
   recognize: z.object(pipeline),
-  /** State `RecognizeAsync` (`lambda:invoke.waitForTaskToken`): starts the Textract job. */
+  /**
+   * State `RecognizeAsync`: starts the Textract job and ends the run. It hands the task back itself
+   * when the job finished before its start was recorded, hence the state machine.
+   */
   startTextDetection: z.object({
     ...pipeline,
+    ...workflow,
     TEXTRACT_SNS_TOPIC_ARN: arn('sns'),
     /** Role Textract assumes to publish to the topic. */
     TEXTRACT_ROLE_ARN: arn('iam', 'role/'),
   }),
-  /** SNS subscriber: Textract job finished → blocks written → SendTaskSuccess/Failure. */
-  textDetectionCompleted: z.object(pipeline),
-  /** State `WriteResult`. */
+  /** SNS subscriber: Textract job finished → a new run with the job id, which goes to `WriteResult`. */
+  textDetectionCompleted: z.object({ ...pipeline, ...workflow }),
+  /** State `WriteResult` (`GetDocumentTextDetection`, then the result is stored). */
   writeResult: z.object(pipeline),
   /** State `MarkFailed` (Catch target). */
   markFailed: z.object(pipeline),
@@ -131,7 +135,7 @@ export const ENV_SCHEMAS = {
     ...workflow,
     /**
      * A task `queued`/`processing` untouched for this long is stuck. Keep it above the longest silent
-     * stretch of a healthy run: `RecognizeAsync` waits up to an hour without a progress update.
+     * stretch of a healthy run: a long asynchronous Textract job reports nothing until it ends.
      * @default '90'
      */
     JANITOR_STUCK_AFTER_MINUTES: positiveInt(90),

@@ -1,18 +1,14 @@
 /**
- * Lambda entry: the `RecognizeAsync` state (`lambda:invoke.waitForTaskToken`, payload
- * `{ input, taskToken }`). Starts the Textract job and returns; the state waits for the completion.
+ * Lambda entry: the `RecognizeAsync` state. Starts the Textract job, records it and returns; the run
+ * ends, and the job's completion hands the task back to the workflow (`text-detection-completed.ts`).
  */
-import middy from '@middy/core';
 import { startAsyncRecognition } from '../core/use-cases/async-recognition.js';
-import { workflowErrors } from '../shared/middleware.js';
+import { workflowStep } from '../workflow/step.js';
 import { defineEntry } from './shared/define-entry.js';
 import { asyncRecognitionDepsFrom } from './shared/deps.js';
 
 export const handler = defineEntry('startTextDetection', (config) => {
   const deps = asyncRecognitionDepsFrom(config);
-  // Thrown errors keep their names (ThrottlingException, …): the invoke fails with that name and the
-  // state's Retry/Catch apply to it.
-  return middy<unknown, unknown>()
-    .use(workflowErrors())
-    .handler((event) => startAsyncRecognition(deps, event));
+  // Thrown errors keep their names (ThrottlingException, …): the state's Retry/Catch apply to them.
+  return workflowStep((input) => startAsyncRecognition(deps, input));
 });

@@ -1,6 +1,6 @@
 /**
  * Lambda entry: subscribed to the Textract notification topic. Each record is one job's completion;
- * the waiting `RecognizeAsync` state is answered with what the sync `Recognize` state returns.
+ * the job's task is handed back to the workflow as a new run that goes to `WriteResult`.
  */
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
@@ -19,20 +19,20 @@ const parseJson = (text: string): unknown => {
 
 export const handler = defineEntry('textDetectionCompleted', (config) => {
   const deps = asyncRecognitionDepsFrom(config);
-  return middy<SNSEvent, { answered: number }>().handler(async (event) => {
-    let answered = 0;
+  return middy<SNSEvent, { handedOff: number }>().handler(async (event) => {
+    let handedOff = 0;
     for (const record of event.Records) {
       const parsed = textractCompletion.safeParse(parseJson(record.Sns.Message));
       if (!parsed.success) {
-        // Not a Textract completion (a test publish, another API on the topic): nothing to answer.
+        // Not a Textract completion (a test publish, another API on the topic): nothing to hand off.
         logger.warn('Ignoring a message that is not a Textract job completion', {
           messageId: record.Sns.MessageId,
         });
         continue;
       }
       // Errors propagate: the asynchronous invocation is retried, and the job's claim was given back.
-      if (await completeAsyncRecognition(deps, parsed.data)) answered += 1;
+      if (await completeAsyncRecognition(deps, parsed.data)) handedOff += 1;
     }
-    return { answered };
+    return { handedOff };
   });
 });

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { DocumentRejectedError } from '../core/errors.js';
+import { DocumentRejectedError, TextDetectionFailedError } from '../core/errors.js';
 import { errorResponse } from './http.js';
 import { logger } from './logger.js';
 
@@ -24,6 +24,11 @@ export const workflowErrors = (): middy.MiddlewareObj => ({
       rejected.name = 'DocumentRejectedError';
       request.error = rejected;
       logger.info('Document rejected', { code: error.taskCode, reason: error.message });
+      return;
+    }
+    // The engine gave up on the document: its reason is for MarkFailed, not a fault of ours.
+    if (error instanceof TextDetectionFailedError) {
+      logger.warn('Text detection failed', { reason: error.message });
       return;
     }
     logger.error('Workflow step failed', { error: error as Error });

@@ -1,14 +1,18 @@
-import middy from '@middy/core';
 import type { PipelineDeps } from '../core/deps.js';
-import { downloadStep, markFailedStep, recognizeStep, writeResultStep } from '../core/use-cases/pipeline.js';
-import { workflowErrors } from '../shared/middleware.js';
+import { startAsyncRecognition, type AsyncRecognitionDeps } from '../core/use-cases/async-recognition.js';
+import { downloadStep } from '../core/use-cases/download.js';
+import { markFailedStep, recognizeStep, writeResultStep } from '../core/use-cases/pipeline.js';
+import { workflowStep } from './step.js';
 
-const step = <T>(fn: (input: unknown) => Promise<T>) => middy<unknown, T>().use(workflowErrors()).handler(fn);
-
-/** The state machine's Lambda tasks, one per state name in `lib/workflow/ocr-workflow.asl.json`. */
-export const createWorkflowHandlers = (deps: PipelineDeps) => ({
-  Download: step((input) => downloadStep(deps, input)),
-  Recognize: step((input) => recognizeStep(deps, input)),
-  WriteResult: step((input) => writeResultStep(deps, input)),
-  MarkFailed: step((input) => markFailedStep(deps, input)),
+/**
+ * Every Lambda task of the state machine, by state name (`lib/workflow/ocr-workflow.asl.json`), for a
+ * host that runs them all in one process. The AWS entry files (`lambdas/entry/*`) build one each, so
+ * that only `Download` carries the image library.
+ */
+export const createWorkflowHandlers = (deps: PipelineDeps & AsyncRecognitionDeps) => ({
+  Download: workflowStep((input) => downloadStep(deps, input)),
+  Recognize: workflowStep((input) => recognizeStep(deps, input)),
+  RecognizeAsync: workflowStep((input) => startAsyncRecognition(deps, input)),
+  WriteResult: workflowStep((input) => writeResultStep(deps, input)),
+  MarkFailed: workflowStep((input) => markFailedStep(deps, input)),
 });

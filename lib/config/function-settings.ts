@@ -26,34 +26,38 @@ export const FUNCTION_SETTINGS = {
     description: 'Intake queue consumer: validates uploads and starts executions',
   },
   download: {
-    memorySize: 2048,
-    timeoutSeconds: 290,
-    description: 'Workflow Download: inspects and converts the document',
+    // Inspection decodes only a streamed thumbnail; 1 GB holds a 50 MB upload, its pdf.js copy and a
+    // conversion. Below the state's 120 s, inside Express's 5 minutes.
+    memorySize: 1024,
+    timeoutSeconds: 110,
+    description: 'Workflow Download: claims the task, inspects and converts the document',
   },
   recognize: {
-    // Waits on DetectDocumentText for most of its run: more memory (and CPU) would not shorten it.
+    // Waits on DetectDocumentText for most of its run: more memory (and CPU) would not shorten it,
+    // and rendering one page is light.
     memorySize: 256,
-    timeoutSeconds: 120,
-    description: 'Workflow Recognize: synchronous DetectDocumentText',
+    timeoutSeconds: 55,
+    description: 'Workflow Recognize: DetectDocumentText, then stores the result',
   },
   startTextDetection: {
     memorySize: 256,
-    timeoutSeconds: 30,
+    timeoutSeconds: 25,
     description: 'Workflow RecognizeAsync: starts the Textract job',
   },
   textDetectionCompleted: {
-    memorySize: 512,
-    timeoutSeconds: 120,
-    description: 'Textract SNS callback: completes the task token',
+    memorySize: 256,
+    timeoutSeconds: 30,
+    description: 'Textract SNS subscriber: hands the finished job to WriteResult',
   },
   writeResult: {
+    // Holds every block of a long document while rendering it.
     memorySize: 1024,
-    timeoutSeconds: 290,
-    description: 'Workflow WriteResult: renders and stores the result',
+    timeoutSeconds: 230,
+    description: 'Workflow WriteResult: collects a finished job, stores the result',
   },
   markFailed: {
     memorySize: 256,
-    timeoutSeconds: 55,
+    timeoutSeconds: 25,
     description: 'Workflow MarkFailed: records the error code',
   },
   janitor: {

@@ -1,4 +1,4 @@
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -28,10 +28,13 @@ export const TEXTRACT_ACTIONS = {
 
 /**
  * The OCR workflow: the state machine from `lib/workflow/ocr-workflow.asl.json` (the file the local
- * host runs, with the function ARNs substituted), Standard type, X-Ray and logging ALL; plus the SNS
- * topic Textract announces finished async jobs to, and the role Textract assumes to publish there.
- * The state machine is created in two steps ({@link bindFunctions}) because the Textract role and
- * topic must exist before the functions that use them.
+ * host runs, with the function ARNs substituted), an Express workflow with X-Ray and logging ALL (the
+ * logs are an Express workflow's only execution history); plus the SNS topic Textract announces
+ * finished async jobs to, and the role Textract assumes to publish there. Express, not Standard, is
+ * a cost decision (docs/aws.md, "Standard or Express"): a run costs a few millionths of a dollar
+ * instead of $0.025 per 1,000 state transitions. The state machine is created in two steps
+ * ({@link bindFunctions}) because the Textract role and topic must exist before the functions that
+ * use them.
  */
 export class OcrPipeline extends Construct {
   readonly textractTopic: Topic;
@@ -63,6 +66,20 @@ export class OcrPipeline extends Construct {
     props.encryptionKey.grant(this.textractRole, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
+  /**
+   * The state machine's ARN built from its name, for the functions the definition itself names
+   * (`RecognizeAsync` hands a finished job's task back to the workflow): a reference to the resource
+   * would make the state machine and those functions depend on each other.
+   */
+  get stateMachineArnByName(): string {
+    return Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.props.name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
   /** The state machine; throws before {@link bindFunctions}. */
   get stateMachine(): StateMachine {
     if (!this.machine) throw new Error('OcrPipeline.bindFunctions() has not been called');
@@ -78,26 +95,24 @@ export class OcrPipeline extends Construct {
     });
     this.machine = new StateMachine(this, 'StateMachine', {
       stateMachineName: this.props.name,
-      stateMachineType: StateMachineType.STANDARD,
+      stateMachineType: StateMachineType.EXPRESS,
       definitionBody: DefinitionBody.fromFile(DEFINITION_PATH),
       definitionSubstitutions: Object.fromEntries(
         Object.entries(functions).map(([placeholder, fn]) => [placeholder, fn.functionArn]),
       ),
       tracingEnabled: true,
       logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: true },
-      timeout: Duration.hours(2),
+      // Express workflows stop at 5 minutes; the states' own timeouts keep a run well inside it.
+      timeout: Duration.minutes(5),
     });
     for (const fn of Object.values(functions)) fn.grantInvoke(this.machine);
     return this.machine;
   }
 
-  /** `states:SendTaskSuccess`/`SendTaskFailure` for the async callback. */
-  grantTaskResponse(grantee: { addToRolePolicy(statement: PolicyStatement): void }): void {
+  /** `states:StartExecution` by name, for the functions that hand a finished job's task back. */
+  grantHandOff(grantee: { addToRolePolicy(statement: PolicyStatement): void }): void {
     grantee.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-        resources: [this.stateMachine.stateMachineArn],
-      }),
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachineArnByName] }),
     );
   }
 

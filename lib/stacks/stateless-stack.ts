@@ -137,12 +137,14 @@ export class StatelessStack extends Stack {
 
     const download = make('download', pipelineEnv);
     const recognize = make('recognize', pipelineEnv);
+    const handOff = { STATE_MACHINE_ARN: this.pipeline.stateMachineArnByName };
     const startTextDetection = make('startTextDetection', {
       ...pipelineEnv,
+      ...handOff,
       TEXTRACT_SNS_TOPIC_ARN: this.pipeline.textractTopic.topicArn,
       TEXTRACT_ROLE_ARN: this.pipeline.textractRole.roleArn,
     });
-    const textDetectionCompleted = make('textDetectionCompleted', pipelineEnv);
+    const textDetectionCompleted = make('textDetectionCompleted', { ...pipelineEnv, ...handOff });
     const writeResult = make('writeResult', pipelineEnv);
     const markFailed = make('markFailed', pipelineEnv);
 
@@ -208,9 +210,6 @@ export class StatelessStack extends Stack {
     documents.grant(api, { read: [UPLOADS, RESULTS], write: [UPLOADS], tag: [UPLOADS, RESULTS] });
     stateMachine.grantStartExecution(api);
     api.addToRolePolicy(
-      new PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }),
-    );
-    api.addToRolePolicy(
       new PolicyStatement({
         actions: ['sqs:GetQueueAttributes'],
         resources: [intake.queue.queueArn, intake.deadLetterQueue.queueArn],
@@ -241,21 +240,21 @@ export class StatelessStack extends Stack {
     );
 
     // Workflow steps. Textract reads the (possibly converted) document, and writes its async output,
-    // with the caller's rights.
+    // with the caller's rights. Recognize and WriteResult store the rendered result.
     documents.grant(download, { read: [UPLOADS], write: [RESULTS] });
     documents.grant(recognize, { read: [UPLOADS, RESULTS], write: [RESULTS] });
     documents.grant(startTextDetection, { read: [UPLOADS, RESULTS], write: [RESULTS] });
-    documents.grant(textDetectionCompleted, { read: [RESULTS], write: [RESULTS] });
-    documents.grant(writeResult, { read: [RESULTS], write: [RESULTS] });
+    documents.grant(writeResult, { write: [RESULTS] });
     recognize.addToRolePolicy(new PolicyStatement({ actions: [TEXTRACT_ACTIONS.detect], resources: ['*'] }));
     startTextDetection.addToRolePolicy(
       new PolicyStatement({ actions: [TEXTRACT_ACTIONS.start], resources: ['*'] }),
     );
-    textDetectionCompleted.addToRolePolicy(
-      new PolicyStatement({ actions: [TEXTRACT_ACTIONS.get], resources: ['*'] }),
-    );
+    writeResult.addToRolePolicy(new PolicyStatement({ actions: [TEXTRACT_ACTIONS.get], resources: ['*'] }));
     this.pipeline.textractRole.grantPassRole(startTextDetection.grantPrincipal);
-    this.pipeline.grantTaskResponse(textDetectionCompleted);
+    // A finished job's task goes back to the workflow: from the completion subscriber, or from the
+    // start itself when the job finished before its start was recorded.
+    this.pipeline.grantHandOff(startTextDetection);
+    this.pipeline.grantHandOff(textDetectionCompleted);
     this.pipeline.textractTopic.addSubscription(
       new LambdaSubscription(textDetectionCompleted, { deadLetterQueue: this.failedInvocations }),
     );

@@ -1,52 +1,47 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { executionName } from '../../lambdas/core/keys.js';
-import type { Workflow, WorkflowInput } from '../../lambdas/core/ports.js';
+import type { Workflow } from '../../lambdas/core/ports.js';
 import { logger } from '../../lambdas/shared/logger.js';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 export type StateHandler = (input: unknown) => Promise<unknown>;
 
-export interface ExecutionRecord {
-  name: string;
-  executionArn: string;
-  input: WorkflowInput;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-  startedAt: string;
-  stoppedAt?: string;
-  error?: string;
-}
-
 export interface LocalWorkflow extends Workflow {
-  /** Re-runs executions that were RUNNING when the host stopped; returns how many. */
-  resume(): Promise<number>;
   runningCount(): number;
   /** Resolves when nothing is running or waiting. */
   idle(): Promise<void>;
+  /** Stops running executions and waits for the state handlers already running. */
   close(): Promise<void>;
 }
 
+interface Pending {
+  name: string;
+  executionArn: string;
+  input: unknown;
+}
+
 /**
- * Step Functions stand-in: runs the shared definition with aws-local-stepfunctions, overriding each
- * Task state by name with the same Lambda handler code. Execution records are files, so a name can
- * only start once (like Standard workflows) and executions interrupted by a crash are resumed.
+ * Step Functions stand-in with Express semantics: runs the shared definition with
+ * aws-local-stepfunctions, overriding each Task state by name with the same Lambda handler code.
+ * Like an Express workflow it keeps no state between runs and does not de-duplicate names: an
+ * execution cut short by a crash is simply gone, and the host re-drives its task at the next start
+ * (the steps claim the task per attempt, so a repeated run is harmless).
  */
-export const createLocalWorkflow = async (options: {
-  dir: string;
+export const createLocalWorkflow = (options: {
   definition: StateMachineDefinition;
   handlers: Record<string, StateHandler>;
   stateMachineArn: string;
   /** Executions run at once; the rest wait their turn. @default 4 */
   concurrency?: number;
-}): Promise<LocalWorkflow> => {
-  await mkdir(options.dir, { recursive: true });
+}): LocalWorkflow => {
   const machine = new StateMachine(options.definition, { validationOptions: { checkArn: true } });
   const concurrency = options.concurrency ?? 4;
-  const waiting: ExecutionRecord[] = [];
-  const active = new Map<string, { abort: () => void; done: Promise<void> }>();
+  const waiting: Pending[] = [];
+  const active = new Map<number, { abort: () => void; done: Promise<void> }>();
   const idleWaiters: Array<() => void> = [];
   let closed = false;
+  let sequence = 0;
   // Aborting an execution does not stop a state's handler that is already running; close() waits
   // for those so nothing writes to a closed database.
   const inFlight = new Set<Promise<unknown>>();
@@ -62,97 +57,56 @@ export const createLocalWorkflow = async (options: {
     ]),
   );
 
-  const arnFor = (name: string) =>
-    options.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
-  const fileFor = (name: string) => join(options.dir, `${name}.json`);
-  const persist = async (record: ExecutionRecord) => {
-    const tmp = `${fileFor(record.name)}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(record));
-    await rename(tmp, fileFor(record.name));
-  };
-  const read = async (name: string): Promise<ExecutionRecord | undefined> => {
-    try {
-      return JSON.parse(await readFile(fileFor(name), 'utf8')) as ExecutionRecord;
-    } catch {
-      return undefined;
-    }
-  };
-
   const settleIdle = () => {
     if (active.size === 0 && waiting.length === 0) idleWaiters.splice(0).forEach((resolve) => resolve());
   };
 
   const pump = () => {
     while (!closed && active.size < concurrency && waiting.length > 0) {
-      const record = waiting.shift()!;
-      const execution = machine.run(record.input as unknown as JsonValue, {
+      const pending = waiting.shift()!;
+      const id = (sequence += 1);
+      const execution = machine.run(pending.input as JsonValue, {
         overrides: { taskResourceLocalHandlers: handlers as never },
         context: {
           Execution: {
-            Id: record.executionArn,
-            Name: record.name,
-            Input: record.input as never,
-            StartTime: record.startedAt,
+            Id: pending.executionArn,
+            Name: pending.name,
+            Input: pending.input as never,
+            StartTime: new Date().toISOString(),
           },
-          Task: { Token: `local-task-token:${record.name}` },
         },
       });
       const done = execution.result
         .then(
-          () => ({ status: 'SUCCEEDED' as const }),
-          (error: unknown) => ({
-            status: 'FAILED' as const,
-            error: error instanceof ExecutionError ? error.message : String(error),
-          }),
-        )
-        .then(async (outcome) => {
-          if (closed) return; // interrupted by shutdown: stays RUNNING and resumes next start
-          await persist({ ...record, ...outcome, stoppedAt: new Date().toISOString() });
-          logger.debug('Execution finished', { name: record.name, ...outcome });
-        })
-        .catch((error: unknown) =>
-          logger.error('Could not record execution result', { error: error as Error }),
+          () => logger.debug('Execution succeeded', { name: pending.name }),
+          (error: unknown) => {
+            // A Fail state (the task is marked failed) or an abort at shutdown: logged, not thrown.
+            if (!closed)
+              logger.debug('Execution failed', {
+                name: pending.name,
+                error: error instanceof ExecutionError ? error.message : String(error),
+              });
+          },
         )
         .finally(() => {
-          active.delete(record.name);
+          active.delete(id);
           pump();
           settleIdle();
         });
-      active.set(record.name, { abort: execution.abort, done });
+      active.set(id, { abort: execution.abort, done });
     }
   };
 
   return {
     async start(input) {
-      const name = executionName(input.taskId, input.attempt);
-      const existing = await read(name);
-      if (existing) return { executionArn: existing.executionArn, started: false };
-      const record: ExecutionRecord = {
-        name,
-        executionArn: arnFor(name),
-        input,
-        status: 'RUNNING',
-        startedAt: new Date().toISOString(),
-      };
-      await persist(record);
-      waiting.push(record);
+      if (closed) throw new Error('The local workflow is closed');
+      const name = executionName(input.taskId, input.attempt, input.jobId === undefined ? 'run' : 'write');
+      // Express ARNs carry a unique suffix after the name: two runs of one name are two executions.
+      const executionArn = `${options.stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`;
+      // Through JSON, as Step Functions takes it: a key set to undefined is absent (Route tests presence).
+      waiting.push({ name, executionArn, input: JSON.parse(JSON.stringify(input)) as unknown });
       pump();
-      return { executionArn: record.executionArn, started: true };
-    },
-    async resume() {
-      const names = (await readdir(options.dir))
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => f.slice(0, -5));
-      let resumed = 0;
-      for (const name of names) {
-        const record = await read(name);
-        if (record?.status === 'RUNNING' && !active.has(name) && !waiting.some((w) => w.name === name)) {
-          waiting.push(record);
-          resumed += 1;
-        }
-      }
-      pump();
-      return resumed;
+      return { executionArn };
     },
     runningCount: () => active.size + waiting.length,
     idle: () =>

@@ -143,12 +143,13 @@ export async function seedUser(db: Db, input: { email?: string; isAdmin?: boolea
 }
 
 /**
- * Inserts a file and a task for it (status `queued`, stage `upload` unless told otherwise). The status
- * is written as is, without the timestamps a transition would stamp (use `transitionTask` for those).
+ * Inserts a file and a task for it (status `queued`, stage `upload`, 0 attempts unless told otherwise).
+ * The status is written as is, without the timestamps a transition would stamp (use `transitionTask`
+ * for those).
  */
 export async function seedTask(
   db: Db,
-  input: { userId: string; status?: TaskStatus; stage?: TaskStage; originalName?: string },
+  input: { userId: string; status?: TaskStatus; stage?: TaskStage; originalName?: string; attempts?: number },
 ): Promise<{ file: FileRow; task: Task }> {
   seedCounter += 1;
   const file = await createFile(db, {
@@ -160,11 +161,18 @@ export async function seedTask(
     size_bytes: 1024,
     pages: 1,
   });
-  const task = await createTask(db, {
+  let task = await createTask(db, {
     userId: input.userId,
     fileId: file.id,
     status: input.status ?? 'queued',
     stage: input.stage ?? 'upload',
   });
+  if (input.attempts !== undefined)
+    task = await db
+      .updateTable('tasks')
+      .set({ attempts: input.attempts })
+      .where('id', '=', task.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   return { file, task };
 }

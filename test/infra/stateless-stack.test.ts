@@ -124,6 +124,27 @@ describe('StatelessStack', () => {
         });
       }
     });
+
+    it('names the state machine by ARN, not by reference, to the functions the definition itself invokes', () => {
+      // Prepare: RecognizeAsync hands finished jobs back to the workflow; a Ref would be a cycle.
+      const template = stacks.statelessTemplate;
+      const machine = template.toJSON().Resources[logicalIdOf(stacks.stateless.pipeline.stateMachine)];
+      const name = machine.Properties.StateMachineName as string;
+
+      // Act / Assess
+      for (const fn of ['startTextDetection', 'textDetectionCompleted'] as const) {
+        const functions = template.findResources('AWS::Lambda::Function', {
+          Properties: { Description: FUNCTION_SETTINGS[fn].description },
+        });
+        const variables = Object.values(functions)[0]?.Properties.Environment.Variables as Record<
+          string,
+          unknown
+        >;
+        const arn = JSON.stringify(variables.STATE_MACHINE_ARN);
+        expect(arn).toContain(`:stateMachine:${name}`);
+        expect(arn).not.toContain(logicalIdOf(stacks.stateless.pipeline.stateMachine));
+      }
+    });
   });
 
   describe('state machine', () => {
@@ -151,10 +172,41 @@ describe('StatelessStack', () => {
       );
     });
 
-    it('is a Standard workflow with logging ALL and X-Ray', () => {
+    it('gives each workflow function a timeout below its state\u2019s, and every run fits in 5 minutes', () => {
+      // Prepare
+      const definition = JSON.parse(readFileSync(DEFINITION_PATH, 'utf8')) as {
+        States: Record<string, { Resource?: string; TimeoutSeconds?: number }>;
+      };
+      const functionOf: Record<string, keyof typeof FUNCTION_SETTINGS> = {
+        Download: 'download',
+        Recognize: 'recognize',
+        RecognizeAsync: 'startTextDetection',
+        WriteResult: 'writeResult',
+        MarkFailed: 'markFailed',
+      };
+
+      // Act
+      const timeouts = Object.entries(functionOf).map(([state, fn]) => ({
+        state,
+        stateSeconds: definition.States[state]?.TimeoutSeconds ?? Infinity,
+        lambdaSeconds: FUNCTION_SETTINGS[fn].timeoutSeconds,
+      }));
+
+      // Assess: a Lambda timeout reaches MarkFailed as the function's error, not as States.Timeout
+      // cutting the invocation off; the longest path (Download, Recognize, MarkFailed) stays within
+      // the Express limit.
+      for (const t of timeouts) expect(t.lambdaSeconds, t.state).toBeLessThan(t.stateSeconds);
+      const longest = ['Download', 'Recognize', 'MarkFailed'].reduce(
+        (sum, state) => sum + (definition.States[state]?.TimeoutSeconds ?? 0),
+        0,
+      );
+      expect(longest).toBeLessThanOrEqual(300);
+    });
+
+    it('is an Express workflow with logging ALL and X-Ray', () => {
       // Prepare / Act / Assess
       stacks.statelessTemplate.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-        StateMachineType: 'STANDARD',
+        StateMachineType: 'EXPRESS',
         TracingConfiguration: { Enabled: true },
         LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
       });

@@ -6,7 +6,7 @@ import {
   type DocumentMetadata,
   type TextractClient,
 } from '@aws-sdk/client-textract';
-import { UntxtError } from '../../core/errors.js';
+import { TextDetectionFailedError, UntxtError } from '../../core/errors.js';
 import type { DetectedText, TextDetector } from '../../core/ports.js';
 
 export interface TextractTextDetectorSettings {
@@ -32,19 +32,13 @@ export interface StartTextDetectionInput {
 }
 
 /** The Textract adapter: the synchronous {@link TextDetector} plus the asynchronous job API for PDFs. */
+export { TextDetectionFailedError };
+
 export interface TextractTextDetector extends TextDetector {
   /** Starts an asynchronous detection job; returns its `JobId`. Idempotent per (taskId, attempt). */
   startTextDetection(input: StartTextDetectionInput): Promise<string>;
   /** Collects every page of a finished job's blocks. */
   getTextDetection(jobId: string): Promise<DetectedText>;
-}
-
-/** An asynchronous job Textract gave up on (`JobStatus: FAILED`). */
-export class TextDetectionFailedError extends UntxtError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('OCR_FAILED', message, options);
-    this.name = 'TextDetectionFailedError';
-  }
 }
 
 /** The job has not finished yet; the state machine retries on this name. */
@@ -122,13 +116,17 @@ export function createTextractTextDetector(settings: TextractTextDetectorSetting
             ...(nextToken !== undefined && { NextToken: nextToken }),
           }),
         );
-        if (output.JobStatus === 'FAILED') {
-          throw new TextDetectionFailedError(output.StatusMessage || `Textract job ${jobId} failed`);
-        }
         if (output.JobStatus === 'IN_PROGRESS') {
           throw new TextDetectionInProgressError(`Textract job ${jobId} is still in progress`);
         }
         // SUCCEEDED and PARTIAL_SUCCESS both carry blocks; a partial result is still worth returning.
+        // Anything else (FAILED, and whatever an ERROR'd job reports) has no blocks, only a reason.
+        if (output.JobStatus !== 'SUCCEEDED' && output.JobStatus !== 'PARTIAL_SUCCESS') {
+          throw new TextDetectionFailedError(
+            output.StatusMessage ||
+              `Textract job ${jobId} ended with status ${output.JobStatus ?? 'unknown'}`,
+          );
+        }
         metadata ??= output.DocumentMetadata;
         blocks.push(...(output.Blocks ?? []));
         nextToken = output.NextToken || undefined;

@@ -39,7 +39,8 @@ export const systemOverview = async (deps: ApiDeps) => {
   return {
     queue: intake,
     deadLetter,
-    runningExecutions: running,
+    // Where executions cannot be listed (Express on AWS), each `processing` task is one running.
+    runningExecutions: running ?? tasks.processing,
     tasks,
     throughput: throughput.map((b) => ({
       bucketStart: new Date(b.bucketStart).toISOString(),

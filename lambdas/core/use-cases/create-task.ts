@@ -9,7 +9,7 @@ import { uploadKey, validateFilename } from '../keys.js';
 import type { Identity, PresignedUpload } from '../ports.js';
 import { LIMITS, PRIORITIES, SUPPORTED_TYPES, type Priority, type SupportedType } from '../task.js';
 import { toTaskView, type TaskView } from '../views.js';
-import { sniffContentType } from '../document-inspection.js';
+import { sniffContentType } from '../content-type.js';
 
 export const createTaskRequest = z.strictObject({
   filename: z.string().max(1024),

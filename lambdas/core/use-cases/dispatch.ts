@@ -9,7 +9,7 @@ import { logger } from '../../shared/logger.js';
 import type { DispatchDeps } from '../deps.js';
 import { parseUploadKey } from '../keys.js';
 import { LIMITS, type TaskErrorCode } from '../task.js';
-import { sniffContentType } from '../document-inspection.js';
+import { sniffContentType } from '../content-type.js';
 import { createDroppedTask } from './create-task.js';
 import { notifyTaskUpdate } from './notify.js';
 
@@ -39,8 +39,9 @@ const fail = async (
 
 /**
  * Handles one `ObjectCreated` record: finds the task for the key (or creates one for a file dropped
- * straight into the bucket), checks size and magic bytes, queues it and starts the workflow with the
- * task id as execution name. Safe to run twice for the same object: S3 and SQS deliver at least once.
+ * straight into the bucket), checks size and magic bytes, queues it and starts the workflow. Safe to
+ * run twice for the same object (S3 and SQS deliver at least once): only one delivery moves the task
+ * to `queued`, and Download lets only one run of an attempt proceed.
  */
 export const dispatchObjectCreated = async (
   deps: DispatchDeps,
@@ -101,14 +102,15 @@ export const dispatchObjectCreated = async (
   }
 
   // A task still `queued` may have been queued by a delivery that crashed before starting the
-  // execution; starting again is harmless because the execution name is fixed per attempt.
+  // execution, so it is started again. Should the first start have happened after all, the two runs
+  // race for the task in Download and one of them ends there.
   if (task.status !== 'queued') return { outcome: 'duplicate', taskId: task.id };
-  const { executionArn, started } = await deps.workflow.start({
+  const { executionArn } = await deps.workflow.start({
     taskId: task.id,
     userId: task.user_id,
     key: object.key,
     attempt: Math.max(task.attempts, 1),
   });
-  if (started) await setExecutionArn(deps.db, task.id, executionArn);
-  return started ? { outcome: 'started', taskId: task.id } : { outcome: 'duplicate', taskId: task.id };
+  await setExecutionArn(deps.db, task.id, executionArn);
+  return { outcome: 'started', taskId: task.id };
 };

@@ -17,7 +17,8 @@ import { requeueTask } from './requeue.js';
 export interface JanitorSettings {
   /**
    * A task `queued` or `processing` whose row has not changed for this long is stuck. Must exceed the
-   * longest a healthy run can go without a progress update: the `RecognizeAsync` wait is up to an hour.
+   * longest a healthy run can go without a progress update: a long asynchronous text-detection job
+   * reports nothing until it ends.
    * @default 90 minutes
    */
   stuckAfterMs: number;

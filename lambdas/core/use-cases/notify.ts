@@ -4,10 +4,10 @@ import {
   listConnectionsForUser,
 } from '../../../database/repositories/connections.js';
 import type { TaskWithFile } from '../../../database/repositories/tasks.js';
-import type { Result, Task } from '../../../database/schema.js';
+import type { Task } from '../../../database/schema.js';
 import { logger } from '../../shared/logger.js';
 import type { CoreDeps } from '../deps.js';
-import { toResultSummary, type ResultSummary } from '../views.js';
+import { toResultSummary, type ResultFacts, type ResultSummary } from '../views.js';
 
 export interface TaskUpdateMessage {
   type: 'task_update';
@@ -106,7 +106,7 @@ const DEFAULT_MESSAGES: Record<string, string> = {
 export const notifyTaskUpdate = async (
   deps: Pick<CoreDeps, 'db' | 'connections' | 'now'>,
   task: Task | TaskWithFile,
-  options: { message?: string; result?: Result } = {},
+  options: { message?: string; result?: ResultFacts } = {},
 ): Promise<void> => {
   const message: TaskUpdateMessage = {
     type: 'task_update',

@@ -1,26 +1,40 @@
+/**
+ * The workflow's steps after `Download` (see `lib/workflow/ocr-workflow.asl.json`):
+ *
+ * - `Recognize` — one page: synchronous text detection, then the result is stored in the same step.
+ * - `RecognizeAsync` — several pages: starts a text-detection job and ends the run (`async-recognition.ts`);
+ *   the job's completion starts a new run that goes straight to…
+ * - `WriteResult` — collects the finished job's blocks and stores the result.
+ * - `MarkFailed` — the `Catch` target of every step.
+ *
+ * Runs are at least once (Express workflows, redelivered starts), so every step acts only for the
+ * task's current attempt and while the task is `processing`; a duplicate or stale run changes nothing.
+ * Nothing here imports an image library: these functions run on arm64 (see `download.ts`).
+ */
 import { z } from 'zod';
-import { updateFile } from '../../../database/repositories/files.js';
 import { findResult, insertResult } from '../../../database/repositories/results.js';
-import { findTaskById, transitionTask, updateTaskProgress } from '../../../database/repositories/tasks.js';
+import { findTaskById, transitionTask } from '../../../database/repositories/tasks.js';
 import { logger } from '../../shared/logger.js';
-import type { PipelineDeps } from '../deps.js';
-import { convertForOcr, inspectDocument } from '../document-inspection.js';
-import { DocumentRejectedError, NotFoundError } from '../errors.js';
+import type { CoreDeps, PipelineDeps } from '../deps.js';
+import { NotFoundError } from '../errors.js';
 import { resultKeys, resultPrefix } from '../keys.js';
-import type { DetectedText } from '../ports.js';
+import type { DetectedText, TextDetectionJobs } from '../ports.js';
 import { renderResult } from '../render-result.js';
-import { LIMITS, TASK_ERROR_CODES, type TaskErrorCode } from '../task.js';
+import { TASK_ERROR_CODES, type TaskErrorCode } from '../task.js';
+import type { ResultFacts } from '../views.js';
 import { notifyTaskUpdate } from './notify.js';
 
-/** The execution input, as the dispatcher starts it. */
+/** The execution input: from the dispatcher (a new attempt) or from a finished text-detection job. */
 export const pipelineInput = z.object({
   taskId: z.uuid(),
   userId: z.uuid(),
   key: z.string().min(1),
   attempt: z.number().int().min(1),
+  jobId: z.string().min(1).optional(),
 });
 export type PipelineInput = z.output<typeof pipelineInput>;
 
+/** What `Download` hands on; `ChooseMode` branches on `mode`. */
 export const downloadOutput = pipelineInput.extend({
   mode: z.enum(['sync', 'async', 'skip']),
   documentKey: z.string(),
@@ -30,111 +44,69 @@ export const downloadOutput = pipelineInput.extend({
 });
 export type DownloadOutput = z.output<typeof downloadOutput>;
 
-export const recognizeOutput = downloadOutput.extend({ blocksKey: z.string() });
-export type RecognizeOutput = z.output<typeof recognizeOutput>;
+/** `WriteResult`'s input: the run a finished job started (`Route` sends it there by `jobId`). */
+export const writeResultInput = pipelineInput.extend({ jobId: z.string().min(1) });
 
-/**
- * Step 1: marks the task processing, checks the bytes (type, size, pages, encryption, pixel bombs),
- * converts what Textract cannot read, and picks sync or async text detection.
- */
-export const downloadStep = async (deps: PipelineDeps, rawInput: unknown): Promise<DownloadOutput> => {
-  const input = pipelineInput.parse(rawInput);
-  const task = await findTaskById(deps.db, input.taskId);
-  if (!task) throw new NotFoundError(`Task ${input.taskId} not found`);
-  const prefix = resultPrefix(task.user_id, task.id, new Date(task.created_at));
-  const skip: DownloadOutput = {
-    ...input,
-    mode: 'skip',
-    documentKey: input.key,
-    contentType: '',
-    pages: 0,
-    resultPrefix: prefix,
-  };
-  // A re-run of an execution whose task already finished (e.g. after a crash) must not redo work.
-  if (task.status === 'completed' || task.status === 'failed') return skip;
+/** What the storing steps return (the execution's output). */
+export interface StepOutcome {
+  taskId: string;
+  status: string;
+}
 
-  const processing =
-    (await transitionTask(deps.db, {
-      taskId: task.id,
-      from: ['queued'],
-      to: 'processing',
-      stage: 'download',
-      progress: 5,
-    })) ?? (await updateTaskProgress(deps.db, { taskId: task.id, stage: 'download', progress: 5 }));
-  if (processing) await notifyTaskUpdate(deps, processing, { message: 'Checking the document' });
-
-  const head = await deps.objects.head(input.key);
-  if (!head) throw new DocumentRejectedError('CORRUPT_DOCUMENT', 'The uploaded file no longer exists');
-  if (head.size > LIMITS.maxUploadBytes)
-    throw new DocumentRejectedError('FILE_TOO_LARGE', 'The file is larger than 50 MB');
-  const bytes = await deps.objects.read(input.key);
-  const inspection = await inspectDocument(bytes, task.declared_content_type);
-  await updateFile(deps.db, task.file_id, {
-    detected_content_type: inspection.contentType,
-    pages: inspection.pages,
-    size_bytes: bytes.byteLength,
-  });
-
-  let documentKey = input.key;
-  let contentType: string = inspection.contentType;
-  if (inspection.needsConversion) {
-    const converted = await convertForOcr(bytes, inspection);
-    documentKey = resultKeys(prefix).converted;
-    contentType = converted.contentType;
-    await deps.objects.write(documentKey, converted.bytes, contentType);
-  }
-  const progressed = await updateTaskProgress(deps.db, { taskId: task.id, stage: 'recognize', progress: 20 });
-  if (progressed)
-    await notifyTaskUpdate(deps, progressed, {
-      message: `Recognizing text (${inspection.pages} page${inspection.pages === 1 ? '' : 's'})`,
-    });
-  return {
-    ...input,
-    mode: inspection.mode,
-    documentKey,
-    contentType,
-    pages: inspection.pages,
-    resultPrefix: prefix,
-  };
-};
-
-/** Step 2 (sync): text detection; the blocks go to the results prefix, the state carries only the key. */
-export const recognizeStep = async (deps: PipelineDeps, rawInput: unknown): Promise<RecognizeOutput> => {
+/** Step 2, one page: detects the text and stores the result in the same invocation. */
+export const recognizeStep = async (deps: PipelineDeps, rawInput: unknown): Promise<StepOutcome> => {
   const input = downloadOutput.parse(rawInput);
   const detected = await deps.detector.detectDocumentText({
     key: input.documentKey,
     contentType: input.contentType,
   });
-  const blocksKey = resultKeys(input.resultPrefix).blocks;
-  await deps.objects.write(blocksKey, JSON.stringify(detected), 'application/json');
-  const progressed = await updateTaskProgress(deps.db, {
-    taskId: input.taskId,
-    stage: 'write',
-    progress: 80,
-  });
-  if (progressed) await notifyTaskUpdate(deps, progressed, { message: 'Writing the result' });
-  return { ...input, blocksKey };
+  return storeResult(deps, input, detected);
 };
 
-/** Step 3: renders txt/html/json, stores them and the searchable text, marks the task completed. */
-export const writeResultStep = async (deps: PipelineDeps, rawInput: unknown) => {
-  const input = recognizeOutput.parse(rawInput);
+/**
+ * Step 3, after an asynchronous job: collects its blocks (every page) and stores the result. A job
+ * that failed surfaces as `TextDetectionFailedError`; `Catch` → `MarkFailed` turns its reason into a
+ * stable code.
+ */
+export const writeResultStep = async (
+  deps: CoreDeps & { jobs: Pick<TextDetectionJobs, 'get'>; engineName: string },
+  rawInput: unknown,
+): Promise<StepOutcome> => {
+  const input = writeResultInput.parse(rawInput);
+  return storeResult(deps, input, await deps.jobs.get(input.jobId));
+};
+
+/**
+ * Renders txt/html/json, stores them and the searchable text, and completes the task — only for the
+ * run that owns the task's current attempt. The writes are idempotent (same keys; the first result
+ * row wins), so a step repeated after a crash changes nothing and notifies nobody.
+ */
+const storeResult = async (
+  deps: CoreDeps & { engineName: string },
+  input: { taskId: string; attempt: number },
+  detected: DetectedText,
+): Promise<StepOutcome> => {
   const task = await findTaskById(deps.db, input.taskId);
   if (!task) throw new NotFoundError(`Task ${input.taskId} not found`);
-  if (task.status === 'completed') return { taskId: task.id, status: task.status };
+  if (task.status !== 'processing' || task.attempts !== input.attempt) {
+    logger.info('Not storing the result of a run that no longer owns the task', {
+      taskId: task.id,
+      status: task.status,
+      attempt: input.attempt,
+      currentAttempt: task.attempts,
+    });
+    return { taskId: task.id, status: task.status };
+  }
 
-  const detected = JSON.parse(
-    Buffer.from(await deps.objects.read(input.blocksKey)).toString('utf8'),
-  ) as DetectedText;
   const rendered = renderResult(detected);
-  const keys = resultKeys(input.resultPrefix);
+  const keys = resultKeys(resultPrefix(task.user_id, task.id, new Date(task.created_at)));
   await Promise.all([
     deps.objects.write(keys.text, rendered.text, 'text/plain; charset=utf-8'),
     deps.objects.write(keys.html, rendered.html, 'text/html; charset=utf-8'),
     deps.objects.write(keys.json, rendered.json, 'application/json'),
   ]);
   const startedAt = task.started_at ? new Date(task.started_at).getTime() : deps.now().getTime();
-  await insertResult(deps.db, {
+  const result = {
     task_id: task.id,
     user_id: task.user_id,
     text: rendered.text,
@@ -147,20 +119,25 @@ export const writeResultStep = async (deps: PipelineDeps, rawInput: unknown) => 
     confidence: rendered.confidence,
     processing_ms: Math.max(0, deps.now().getTime() - startedAt),
     engine: deps.engineName,
-  });
+  };
+  const inserted = await insertResult(deps.db, result);
   const completed = await transitionTask(deps.db, {
     taskId: task.id,
-    from: ['processing', 'queued'],
+    from: ['processing'],
+    attempt: input.attempt,
     to: 'completed',
     stage: 'done',
     progress: 100,
   });
-  // Only the call that made the transition notifies: a re-run after a crash stays silent.
-  if (completed) await notifyTaskUpdate(deps, completed, { result: (await findResult(deps.db, task.id))! });
+  // Only the call that made the transition notifies: a repeated step stays silent.
+  if (completed) {
+    const stored: ResultFacts | undefined = inserted ? result : await findResult(deps.db, task.id);
+    await notifyTaskUpdate(deps, completed, stored ? { result: stored } : {});
+  }
   return { taskId: task.id, status: 'completed' };
 };
 
-const TEXTRACT_CODES: Record<string, TaskErrorCode> = {
+const ERROR_CODES: Record<string, TaskErrorCode> = {
   BadDocumentException: 'CORRUPT_DOCUMENT',
   UnsupportedDocumentException: 'UNSUPPORTED_TYPE',
   DocumentTooLargeException: 'FILE_TOO_LARGE',
@@ -168,16 +145,31 @@ const TEXTRACT_CODES: Record<string, TaskErrorCode> = {
   ProvisionedThroughputExceededException: 'OCR_THROTTLED',
   ThrottlingException: 'OCR_THROTTLED',
   LimitExceededException: 'OCR_THROTTLED',
+  TextDetectionFailedError: 'OCR_FAILED',
   'States.Timeout': 'TIMEOUT',
   'Sandbox.Timedout': 'TIMEOUT',
   TimeoutError: 'TIMEOUT',
   'States.TaskFailed': 'OCR_FAILED',
 };
 
+/**
+ * A failed job's reason (Textract's `StatusMessage`, or the local engine's) → the code it deserves.
+ * Textract gives no error name for an asynchronous job, only this text.
+ */
+const JOB_FAILURE_CODES: Array<[RegExp, TaskErrorCode]> = [
+  [/password|encrypt/i, 'ENCRYPTED_PDF'],
+  [/unsupported|format/i, 'UNSUPPORTED_TYPE'],
+  [/too many pages|page limit/i, 'TOO_MANY_PAGES'],
+  [/too large|size/i, 'FILE_TOO_LARGE'],
+  [/damaged|corrupt|invalid|cannot be read/i, 'CORRUPT_DOCUMENT'],
+];
+
 const MESSAGES: Partial<Record<TaskErrorCode, string>> = {
   CORRUPT_DOCUMENT: 'The document is damaged or not readable',
   UNSUPPORTED_TYPE: 'The document type is not supported',
   FILE_TOO_LARGE: 'The document is too large to process',
+  TOO_MANY_PAGES: 'The document has too many pages to process',
+  ENCRYPTED_PDF: 'The PDF is password-protected; upload an unprotected copy',
   OCR_THROTTLED: 'The text recognition service was busy; retry the task',
   TIMEOUT: 'Processing took too long; retry the task',
   OCR_FAILED: 'Text recognition failed',
@@ -204,20 +196,25 @@ export const classifyFailure = (error: {
     if (match && (TASK_ERROR_CODES as readonly string[]).includes(match[1]!))
       return { code: match[1] as TaskErrorCode, message: match[2]! };
   }
-  const code = TEXTRACT_CODES[error.Error ?? ''] ?? 'INTERNAL';
+  if (error.Error === 'TextDetectionFailedError') {
+    const code = JOB_FAILURE_CODES.find(([pattern]) => pattern.test(cause))?.[1] ?? 'OCR_FAILED';
+    return { code, message: MESSAGES[code]! };
+  }
+  const code = ERROR_CODES[error.Error ?? ''] ?? 'INTERNAL';
   return { code, message: MESSAGES[code] ?? 'Processing failed' };
 };
 
-/** Catch target: records the failure on the task (once) and tells the owner. */
-export const markFailedStep = async (deps: PipelineDeps, rawInput: unknown) => {
+/** Catch target: records the failure on the task (once, for the current attempt) and tells the owner. */
+export const markFailedStep = async (deps: CoreDeps, rawInput: unknown) => {
   const input = pipelineInput
     .extend({ error: z.object({ Error: z.string().optional(), Cause: z.unknown().optional() }) })
     .parse(rawInput);
   const { code, message } = classifyFailure(input.error);
-  logger.warn('Task failed', { taskId: input.taskId, code, error: input.error });
+  logger.warn('Task failed', { taskId: input.taskId, attempt: input.attempt, code, error: input.error });
   const failed = await transitionTask(deps.db, {
     taskId: input.taskId,
     from: ['awaiting_upload', 'queued', 'processing'],
+    attempt: input.attempt,
     to: 'failed',
     errorCode: code,
     errorMessage: message,

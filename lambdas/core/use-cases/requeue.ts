@@ -6,8 +6,8 @@ import type { TaskStatus } from '../task.js';
 import { notifyTaskUpdate } from './notify.js';
 
 /**
- * Moves a task from one of `from` back to `queued` as a new attempt and starts its execution under
- * the new name `{taskId}-{attempt}` (an old, stalled or failed execution cannot block it). Returns
+ * Moves a task from one of `from` back to `queued` as a new attempt and starts its execution. Runs of
+ * older attempts that are still going (a stalled one) can no longer touch the task. Returns
  * `undefined` when the task was no longer in a `from` state, so callers decide what that means.
  */
 export const requeueTask = async (

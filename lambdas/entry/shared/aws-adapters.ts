@@ -2,7 +2,7 @@
  * Builds the production adapters from a function's validated configuration. Each builder creates its
  * SDK client on call; the entry files call them once per cold start and keep the result.
  */
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TextractClient } from '@aws-sdk/client-textract';
@@ -94,23 +94,6 @@ export const tokenVerifierFrom = (config: IdentityConfig): TokenVerifier => {
     jwks: { url: `${issuer}/.well-known/jwks.json` },
   });
 };
-
-/** One page of ListExecutions: the admin overview shows "1000" for anything beyond. */
-const MAX_COUNTED_EXECUTIONS = 1000;
-
-/** Counts the state machine's running executions (first page only: an overview, not an audit). */
-export const runningExecutionsFrom =
-  (config: WorkflowConfig, client: SFNClient = new SFNClient({})) =>
-  async (): Promise<number> => {
-    const output = await client.send(
-      new ListExecutionsCommand({
-        stateMachineArn: config.STATE_MACHINE_ARN,
-        statusFilter: 'RUNNING',
-        maxResults: MAX_COUNTED_EXECUTIONS,
-      }),
-    );
-    return output.executions?.length ?? 0;
-  };
 
 /**
  * An object store for functions that are granted no bucket access (WebSocket routes, janitor): the

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../database/connect.js';
 import {
-  claimTextJobCallback,
+  claimTextJobHandOff,
   findTextJob,
   recordTextJobCompletion,
-  releaseTextJobCallback,
+  releaseTextJobHandOff,
   saveTextJobStart,
 } from '../../../database/repositories/index.js';
 import type { Task } from '../../../database/schema.js';
@@ -28,43 +28,45 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
     await handle?.close();
   });
 
-  const start = (taskToken: string) =>
+  const start = (pages = 3) =>
     saveTextJobStart(handle.db, {
       jobId: 'job-1',
       taskId: task.id,
       attempt: 1,
-      taskToken,
-      input: { taskId: task.id, pages: 3 },
+      input: { taskId: task.id, pages },
     });
 
   describe('Function: saveTextJobStart', () => {
-    it('stores the token and the state input as JSON', async () => {
+    it('stores the attempt and the state input as JSON', async () => {
       // Act
-      const job = await start('token-1');
+      const job = await start();
 
       // Assess
       expect(job).toMatchObject({
         job_id: 'job-1',
         task_id: task.id,
         attempt: 1,
-        task_token: 'token-1',
         input: { taskId: task.id, pages: 3 },
         status: 'IN_PROGRESS',
-        callback_at: null,
+        handed_off_at: null,
       });
     });
 
-    it('replaces the token and reopens the callback when the state starts the same job again', async () => {
+    it('keeps a hand-off already made when the state starts the same job again', async () => {
       // Prepare
-      await start('token-1');
+      await start();
       await recordTextJobCompletion(handle.db, { jobId: 'job-1', taskId: task.id, status: 'SUCCEEDED' });
-      await claimTextJobCallback(handle.db, 'job-1');
+      await claimTextJobHandOff(handle.db, 'job-1');
 
       // Act
-      const job = await start('token-2');
+      const job = await start(4);
 
       // Assess
-      expect(job).toMatchObject({ task_token: 'token-2', status: 'SUCCEEDED', callback_at: null });
+      expect(job).toMatchObject({
+        status: 'SUCCEEDED',
+        input: { pages: 4 },
+        handed_off_at: expect.any(Date),
+      });
     });
   });
 
@@ -79,7 +81,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       });
 
       // Assess
-      expect(job).toMatchObject({ status: 'FAILED', status_message: 'bad', task_token: null, input: null });
+      expect(job).toMatchObject({ status: 'FAILED', status_message: 'bad', input: null });
       expect(job?.completed_at).toBeInstanceOf(Date);
     });
 
@@ -97,40 +99,40 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
     });
   });
 
-  describe('Function: claimTextJobCallback', () => {
-    it('claims nothing while the job runs or before its token is known', async () => {
+  describe('Function: claimTextJobHandOff', () => {
+    it('claims nothing while the job runs or before its start is recorded', async () => {
       // Prepare
-      await start('token-1');
-      const running = await claimTextJobCallback(handle.db, 'job-1');
+      await start();
+      const running = await claimTextJobHandOff(handle.db, 'job-1');
       await truncateAll(handle.db);
       const user = await seedUser(handle.db);
       ({ task } = await seedTask(handle.db, { userId: user.id, status: 'processing' }));
       await recordTextJobCompletion(handle.db, { jobId: 'job-1', taskId: task.id, status: 'SUCCEEDED' });
 
       // Act
-      const tokenless = await claimTextJobCallback(handle.db, 'job-1');
+      const startless = await claimTextJobHandOff(handle.db, 'job-1');
 
       // Assess
       expect(running).toBeUndefined();
-      expect(tokenless).toBeUndefined();
+      expect(startless).toBeUndefined();
     });
 
     it('lets exactly one caller claim a finished job, and again after a release', async () => {
       // Prepare
-      await start('token-1');
+      await start();
       await recordTextJobCompletion(handle.db, { jobId: 'job-1', taskId: task.id, status: 'SUCCEEDED' });
 
       // Act
       const claims = await Promise.all([
-        claimTextJobCallback(handle.db, 'job-1'),
-        claimTextJobCallback(handle.db, 'job-1'),
+        claimTextJobHandOff(handle.db, 'job-1'),
+        claimTextJobHandOff(handle.db, 'job-1'),
       ]);
-      await releaseTextJobCallback(handle.db, 'job-1');
-      const again = await claimTextJobCallback(handle.db, 'job-1');
+      await releaseTextJobHandOff(handle.db, 'job-1');
+      const again = await claimTextJobHandOff(handle.db, 'job-1');
 
       // Assess
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(again?.task_token).toBe('token-1');
+      expect(again?.handed_off_at).toBeInstanceOf(Date);
     });
   });
 });

@@ -4,8 +4,8 @@ import { createDatabase, type DatabaseHandle } from '../../../../database/connec
 import { migrateToLatest } from '../../../../database/migrate.js';
 import { findTextJob } from '../../../../database/repositories/text-jobs.js';
 import type { Database } from '../../../../database/schema.js';
-import { resultKeys, resultPrefix } from '../../../../lambdas/core/keys.js';
-import type { DetectedText, ObjectStore } from '../../../../lambdas/core/ports.js';
+import { resultPrefix } from '../../../../lambdas/core/keys.js';
+import type { ObjectStore } from '../../../../lambdas/core/ports.js';
 import {
   completeAsyncRecognition,
   startAsyncRecognition,
@@ -30,44 +30,28 @@ beforeEach(async () => {
   await truncateAll(db);
 });
 
-const DETECTED: DetectedText = {
-  DocumentMetadata: { Pages: 2 },
-  Blocks: [
-    { BlockType: 'PAGE', Id: 'p1', Page: 1 },
-    { BlockType: 'PAGE', Id: 'p2', Page: 2 },
-  ],
-};
-
 /** Fake ports recording what the use-case did; the database is real. */
 const createDeps = (overrides: Partial<AsyncRecognitionDeps> = {}) => {
-  const written = new Map<string, string>();
-  const objects = {
-    write: vi.fn(async (key: string, body: Uint8Array | string) => {
-      written.set(key, String(body));
-    }),
-  } as unknown as ObjectStore;
   const deps: AsyncRecognitionDeps = {
     db,
-    objects,
+    objects: {} as ObjectStore,
     connections: { post: vi.fn(async () => true) },
     now: () => new Date(),
-    engineName: 'textract',
-    textract: {
-      startTextDetection: vi.fn(async () => 'job-1'),
-      getTextDetection: vi.fn(async () => DETECTED),
-    },
-    callbacks: {
-      succeed: vi.fn(async () => true),
-      fail: vi.fn(async () => true),
-    },
+    jobs: { start: vi.fn(async () => 'job-1') },
+    workflow: { start: vi.fn(async () => ({ executionArn: 'arn:execution' })) },
     ...overrides,
   };
-  return { deps, written };
+  return deps;
 };
 
 const seedAsyncTask = async () => {
   const user = await seedUser(db);
-  const { task, file } = await seedTask(db, { userId: user.id, status: 'processing', stage: 'recognize' });
+  const { task, file } = await seedTask(db, {
+    userId: user.id,
+    status: 'processing',
+    stage: 'recognize',
+    attempts: 1,
+  });
   const input = {
     taskId: task.id,
     userId: user.id,
@@ -79,7 +63,8 @@ const seedAsyncTask = async () => {
     pages: 2,
     resultPrefix: resultPrefix(user.id, task.id, new Date(task.created_at)),
   };
-  return { task, input };
+  const handOff = { taskId: task.id, userId: user.id, key: file.storage_key, attempt: 1, jobId: 'job-1' };
+  return { task, input, handOff };
 };
 
 const completion = (taskId: string, Status: 'SUCCEEDED' | 'FAILED' | 'ERROR' = 'SUCCEEDED') => ({
@@ -89,109 +74,123 @@ const completion = (taskId: string, Status: 'SUCCEEDED' | 'FAILED' | 'ERROR' = '
 });
 
 describe('Function: startAsyncRecognition', () => {
-  it('starts the job for the task and attempt and waits when the job is still running', async () => {
+  it('starts the job for the task and attempt and hands nothing off while the job runs', async () => {
     // Prepare
-    const { deps } = createDeps();
+    const deps = createDeps();
     const { task, input } = await seedAsyncTask();
 
     // Act
-    const outcome = await startAsyncRecognition(deps, { input, taskToken: 'token-1' });
+    const outcome = await startAsyncRecognition(deps, input);
 
     // Assess
-    expect(outcome).toEqual({ jobId: 'job-1', answered: false });
-    expect(deps.textract.startTextDetection).toHaveBeenCalledWith({
+    expect(outcome).toEqual({ jobId: 'job-1', handedOff: false });
+    expect(deps.jobs.start).toHaveBeenCalledWith({
       key: input.documentKey,
       taskId: task.id,
       attempt: 1,
       outputPrefix: `${input.resultPrefix}textract-output`,
     });
-    expect(deps.callbacks.succeed).not.toHaveBeenCalled();
+    expect(deps.workflow.start).not.toHaveBeenCalled();
+    expect(await findTextJob(db, 'job-1')).toMatchObject({ status: 'IN_PROGRESS', attempt: 1 });
   });
 
-  it('answers at once when the completion arrived before the start was recorded', async () => {
+  it('hands off at once when the completion arrived before the start was recorded', async () => {
     // Prepare
-    const { deps } = createDeps();
-    const { task, input } = await seedAsyncTask();
+    const deps = createDeps();
+    const { task, input, handOff } = await seedAsyncTask();
     const early = await completeAsyncRecognition(deps, completion(task.id));
 
     // Act
-    const outcome = await startAsyncRecognition(deps, { input, taskToken: 'token-1' });
+    const outcome = await startAsyncRecognition(deps, input);
 
     // Assess
     expect(early).toBe(false);
-    expect(outcome.answered).toBe(true);
-    expect(deps.callbacks.succeed).toHaveBeenCalledExactlyOnceWith('token-1', {
-      ...input,
-      blocksKey: resultKeys(input.resultPrefix).blocks,
-    });
+    expect(outcome.handedOff).toBe(true);
+    expect(deps.workflow.start).toHaveBeenCalledExactlyOnceWith(handOff);
   });
 
-  it('answers the new token when a retried state gets back a job that already finished', async () => {
+  it('does not hand off twice when a retried state gets back a job that was handed off', async () => {
     // Prepare
-    const { deps } = createDeps();
+    const deps = createDeps();
     const { task, input } = await seedAsyncTask();
-    await startAsyncRecognition(deps, { input, taskToken: 'token-1' });
-    await completeAsyncRecognition(deps, completion(task.id, 'ERROR'));
+    await startAsyncRecognition(deps, input);
+    await completeAsyncRecognition(deps, completion(task.id));
 
     // Act
-    const outcome = await startAsyncRecognition(deps, { input, taskToken: 'token-2' });
+    const outcome = await startAsyncRecognition(deps, input);
 
     // Assess
-    expect(outcome.answered).toBe(true);
-    expect(deps.callbacks.fail).toHaveBeenNthCalledWith(
-      1,
-      'token-1',
-      'InternalServerError',
-      expect.any(String),
-    );
-    expect(deps.callbacks.fail).toHaveBeenNthCalledWith(
-      2,
-      'token-2',
-      'InternalServerError',
-      expect.any(String),
-    );
+    expect(outcome.handedOff).toBe(false);
+    expect(deps.workflow.start).toHaveBeenCalledTimes(1);
   });
 
-  it('rejects a payload without a task token', async () => {
+  it('rejects an input that is not a Download output, before starting anything', async () => {
     // Prepare
-    const { deps } = createDeps();
+    const deps = createDeps();
     const { input } = await seedAsyncTask();
 
     // Act
-    const start = startAsyncRecognition(deps, { input });
+    const start = startAsyncRecognition(deps, { input, taskToken: 'token-1' });
 
     // Assess
-    await expect(start).rejects.toThrow('taskToken');
-    expect(deps.textract.startTextDetection).not.toHaveBeenCalled();
+    await expect(start).rejects.toThrow('taskId');
+    expect(deps.jobs.start).not.toHaveBeenCalled();
+  });
+
+  it('propagates the engine error by name, so the state can retry throttling', async () => {
+    // Prepare
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const deps = createDeps({ jobs: { start: vi.fn(async () => Promise.reject(throttled)) } });
+    const { input } = await seedAsyncTask();
+
+    // Act
+    const start = startAsyncRecognition(deps, input);
+
+    // Assess
+    await expect(start).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(await findTextJob(db, 'job-1')).toBeUndefined();
   });
 });
 
 describe('Function: completeAsyncRecognition', () => {
-  it('writes the blocks where Recognize writes them and answers with the same output shape', async () => {
+  it('hands the task back to the workflow with the job id', async () => {
     // Prepare
-    const { deps, written } = createDeps();
-    const { task, input } = await seedAsyncTask();
-    await startAsyncRecognition(deps, { input, taskToken: 'token-1' });
+    const deps = createDeps();
+    const { task, input, handOff } = await seedAsyncTask();
+    await startAsyncRecognition(deps, input);
 
     // Act
-    const answered = await completeAsyncRecognition(deps, completion(task.id));
+    const handedOff = await completeAsyncRecognition(deps, completion(task.id));
 
     // Assess
-    const blocksKey = resultKeys(input.resultPrefix).blocks;
-    expect(answered).toBe(true);
-    expect(JSON.parse(written.get(blocksKey) ?? 'null')).toEqual(DETECTED);
-    expect(deps.callbacks.succeed).toHaveBeenCalledExactlyOnceWith('token-1', { ...input, blocksKey });
+    expect(handedOff).toBe(true);
+    expect(deps.workflow.start).toHaveBeenCalledExactlyOnceWith(handOff);
     expect(await findTextJob(db, 'job-1')).toMatchObject({
       status: 'SUCCEEDED',
-      callback_at: expect.any(Date),
+      handed_off_at: expect.any(Date),
     });
   });
 
-  it('answers once when the notification is delivered twice', async () => {
+  it('hands a failed job off too, so the workflow records its failure', async () => {
     // Prepare
-    const { deps } = createDeps();
+    const deps = createDeps();
+    const { task, input, handOff } = await seedAsyncTask();
+    await startAsyncRecognition(deps, input);
+
+    // Act
+    const handedOff = await completeAsyncRecognition(deps, completion(task.id, 'FAILED'));
+
+    // Assess
+    expect(handedOff).toBe(true);
+    expect(deps.workflow.start).toHaveBeenCalledExactlyOnceWith(handOff);
+    expect(await findTextJob(db, 'job-1')).toMatchObject({ status: 'FAILED' });
+  });
+
+  it('hands off once when the notification is delivered twice', async () => {
+    // Prepare
+    const deps = createDeps();
     const { task, input } = await seedAsyncTask();
-    await startAsyncRecognition(deps, { input, taskToken: 'token-1' });
+    await startAsyncRecognition(deps, input);
 
     // Act
     const first = await completeAsyncRecognition(deps, completion(task.id));
@@ -199,53 +198,15 @@ describe('Function: completeAsyncRecognition', () => {
 
     // Assess
     expect([first, second]).toEqual([true, false]);
-    expect(deps.callbacks.succeed).toHaveBeenCalledTimes(1);
+    expect(deps.workflow.start).toHaveBeenCalledTimes(1);
   });
 
-  it('fails the state with the error name when collecting the blocks fails', async () => {
+  it('gives the claim back so a redelivery can hand off when starting the workflow fails', async () => {
     // Prepare
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    const { deps } = createDeps();
-    vi.mocked(deps.textract.getTextDetection).mockRejectedValue(throttled);
+    const deps = createDeps();
+    vi.mocked(deps.workflow.start).mockRejectedValueOnce(new Error('network down'));
     const { task, input } = await seedAsyncTask();
-    await startAsyncRecognition(deps, { input, taskToken: 'token-1' });
-
-    // Act
-    await completeAsyncRecognition(deps, completion(task.id));
-
-    // Assess
-    expect(deps.callbacks.fail).toHaveBeenCalledExactlyOnceWith(
-      'token-1',
-      'ThrottlingException',
-      'Rate exceeded',
-    );
-    expect(deps.callbacks.succeed).not.toHaveBeenCalled();
-  });
-
-  it.each([
-    ['The document is too large', 'DocumentTooLargeException'],
-    ['Unable to get the object from S3', 'InvalidS3ObjectException'],
-    ['Something odd', 'BadDocumentException'],
-  ])('fails a failed job with a Textract exception name (%s → %s)', async (statusMessage, name) => {
-    // Prepare
-    const { deps } = createDeps();
-    vi.mocked(deps.textract.getTextDetection).mockRejectedValue(new Error(statusMessage));
-    const { task, input } = await seedAsyncTask();
-    await startAsyncRecognition(deps, { input, taskToken: 'token-1' });
-
-    // Act
-    await completeAsyncRecognition(deps, completion(task.id, 'FAILED'));
-
-    // Assess
-    expect(deps.callbacks.fail).toHaveBeenCalledExactlyOnceWith('token-1', name, statusMessage);
-  });
-
-  it('gives the claim back so a redelivery can answer when sending the callback fails', async () => {
-    // Prepare
-    const { deps } = createDeps();
-    vi.mocked(deps.callbacks.succeed).mockRejectedValueOnce(new Error('network down'));
-    const { task, input } = await seedAsyncTask();
-    await startAsyncRecognition(deps, { input, taskToken: 'token-1' });
+    await startAsyncRecognition(deps, input);
 
     // Act
     const first = completeAsyncRecognition(deps, completion(task.id));
@@ -254,22 +215,23 @@ describe('Function: completeAsyncRecognition', () => {
 
     // Assess
     expect(redelivered).toBe(true);
-    expect(deps.callbacks.succeed).toHaveBeenCalledTimes(2);
+    expect(deps.workflow.start).toHaveBeenCalledTimes(2);
   });
 
   it('ignores the completion of a job whose tag is not a task', async () => {
     // Prepare
-    const { deps } = createDeps();
+    const deps = createDeps();
 
     // Act
-    const answered = await completeAsyncRecognition(deps, {
+    const handedOff = await completeAsyncRecognition(deps, {
       JobId: 'job-x',
       Status: 'SUCCEEDED',
       JobTag: 'other-app',
     });
 
     // Assess
-    expect(answered).toBe(false);
+    expect(handedOff).toBe(false);
     expect(await findTextJob(db, 'job-x')).toBeUndefined();
+    expect(deps.workflow.start).not.toHaveBeenCalled();
   });
 });

@@ -42,4 +42,24 @@ describe('Function: classifyFailure', () => {
       'INTERNAL',
     );
   });
+
+  it.each([
+    ['Unsupported document format', 'UNSUPPORTED_TYPE'],
+    ['The document has too many pages', 'TOO_MANY_PAGES'],
+    ['Document size exceeds the limit', 'FILE_TOO_LARGE'],
+    ['The PDF is password-protected', 'ENCRYPTED_PDF'],
+    ['The PDF is damaged or incomplete and cannot be read', 'CORRUPT_DOCUMENT'],
+    ['Request has invalid parameters', 'CORRUPT_DOCUMENT'],
+    ['Something odd happened', 'OCR_FAILED'],
+  ])('gives a failed text-detection job saying "%s" the code %s', (reason, code) => {
+    // Prepare
+    const cause = JSON.stringify({ errorType: 'TextDetectionFailedError', errorMessage: reason });
+
+    // Act
+    const result = classifyFailure({ Error: 'TextDetectionFailedError', Cause: cause });
+
+    // Assess
+    expect(result.code).toBe(code);
+    expect(result.message.length).toBeGreaterThan(10);
+  });
 });

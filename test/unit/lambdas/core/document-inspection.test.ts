@@ -1,11 +1,10 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SNIFF_HEAD_BYTES, sniffContentType } from '../../../../lambdas/core/content-type.js';
 import {
   OCR_SYNC_MAX_BYTES,
-  SNIFF_HEAD_BYTES,
   convertForOcr,
   inspectDocument,
-  sniffContentType,
 } from '../../../../lambdas/core/document-inspection.js';
 import type { DocumentInspection } from '../../../../lambdas/core/document-inspection.js';
 import { DocumentRejectedError, UnsupportedMediaTypeError } from '../../../../lambdas/core/errors.js';

@@ -7,15 +7,10 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  ListExecutionsCommand,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
+  DetectDocumentTextCommand,
   GetDocumentTextDetectionCommand,
   StartDocumentTextDetectionCommand,
   TextractClient,
@@ -27,7 +22,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createDatabase, type DatabaseHandle } from '../../../../database/connect.js';
 import { migrateToLatest } from '../../../../database/migrate.js';
 import { migrations } from '../../../../database/migrations/index.js';
-import { findTextJob, saveConnection, saveTextJobStart } from '../../../../database/repositories/index.js';
+import {
+  findResult,
+  findTaskById,
+  findTextJob,
+  saveConnection,
+  saveTextJobStart,
+} from '../../../../database/repositories/index.js';
 import type { Database } from '../../../../database/schema.js';
 import { resultKeys, resultPrefix } from '../../../../lambdas/core/keys.js';
 import type { FunctionName } from '../../../../lambdas/entry/env.js';
@@ -108,7 +109,7 @@ describe('Function: handler (environment)', () => {
     ['download', 'download', 'KMS_KEY_ID'],
     ['recognize', 'recognize', 'DOCUMENTS_BUCKET'],
     ['startTextDetection', 'start-text-detection', 'TEXTRACT_ROLE_ARN'],
-    ['textDetectionCompleted', 'text-detection-completed', 'WEBSOCKET_MANAGEMENT_ENDPOINT'],
+    ['textDetectionCompleted', 'text-detection-completed', 'STATE_MACHINE_ARN'],
     ['writeResult', 'write-result', 'DB_PROXY_ENDPOINT'],
     ['markFailed', 'mark-failed', 'DB_NAME'],
     ['janitor', 'janitor', 'STATE_MACHINE_ARN'],
@@ -179,12 +180,13 @@ describe('Function: handler (dispatcher)', () => {
 });
 
 describe('Function: handler (api)', () => {
-  it('reads both queues and the running executions when an admin asks for the overview', async () => {
+  it('reads both queues, and counts processing tasks as running executions, for the admin overview', async () => {
     // Prepare
     sqsMock.on(GetQueueAttributesCommand).resolves({
       Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '1' },
     });
-    sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
+    const user = await seedUser(db);
+    await seedTask(db, { userId: user.id, status: 'processing' });
     const event = {
       httpMethod: 'GET',
       path: '/api/admin/overview',
@@ -212,11 +214,12 @@ describe('Function: handler (api)', () => {
         .map((call) => call.args[0].input.QueueUrl)
         .sort(),
     ).toEqual([FULL_ENV.DLQ_URL, FULL_ENV.INTAKE_QUEUE_URL].sort());
-    expect(sfnMock.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toEqual({
-      stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
-      statusFilter: 'RUNNING',
-      maxResults: 1000,
+    expect(JSON.parse(response.body)).toMatchObject({
+      runningExecutions: 1,
+      queue: { visible: 3, inFlight: 1 },
     });
+    // Express workflows cannot be listed: nothing is asked of Step Functions.
+    expect(sfnMock.calls()).toHaveLength(0);
   });
 });
 
@@ -263,7 +266,12 @@ describe('Function: handler (ws)', () => {
 /** A task in `processing` and the RecognizeAsync input Download would have produced for it. */
 const seedAsyncTask = async () => {
   const user = await seedUser(db);
-  const { task, file } = await seedTask(db, { userId: user.id, status: 'processing', stage: 'recognize' });
+  const { task, file } = await seedTask(db, {
+    userId: user.id,
+    status: 'processing',
+    stage: 'recognize',
+    attempts: 1,
+  });
   const prefix = resultPrefix(user.id, task.id, new Date(task.created_at));
   const input = {
     taskId: task.id,
@@ -279,18 +287,53 @@ const seedAsyncTask = async () => {
   return { user, task, file, input };
 };
 
+describe('Function: handler (recognize)', () => {
+  it('detects the text of the stored page, stores txt/html/json with KMS and completes the task', async () => {
+    // Prepare
+    const { task, file, input } = await seedAsyncTask();
+    const blocks = [
+      { BlockType: 'PAGE' as const, Id: 'p1', Page: 1 },
+      { BlockType: 'LINE' as const, Id: 'l1', Page: 1, Text: 'Hello', Confidence: 99 },
+    ];
+    textractMock.on(DetectDocumentTextCommand).resolves({ DocumentMetadata: { Pages: 1 }, Blocks: blocks });
+    s3Mock.on(PutObjectCommand).resolves({});
+    const handler = await coldStart('recognize');
+
+    // Act
+    const result = await handler({ ...input, mode: 'sync', pages: 1 }, lambdaContext('recognize'));
+
+    // Assess
+    const keys = resultKeys(input.resultPrefix);
+    expect(result).toEqual({ taskId: task.id, status: 'completed' });
+    expect(textractMock.commandCalls(DetectDocumentTextCommand)[0]?.args[0].input).toEqual({
+      Document: { S3Object: { Bucket: FULL_ENV.DOCUMENTS_BUCKET, Name: file.storage_key } },
+    });
+    const puts = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(puts.map((put) => put.Key).sort()).toEqual([keys.html, keys.json, keys.text].sort());
+    for (const put of puts)
+      expect(put).toMatchObject({
+        Bucket: FULL_ENV.DOCUMENTS_BUCKET,
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: FULL_ENV.KMS_KEY_ID,
+      });
+    expect(puts.find((put) => put.Key === keys.text)?.Body).toMatch(/Hello/);
+    expect(await findTaskById(db, task.id)).toMatchObject({ status: 'completed', progress: 100 });
+    expect(await findResult(db, task.id)).toMatchObject({ engine: 'textract', lines: 1 });
+  });
+});
+
 describe('Function: handler (startTextDetection)', () => {
-  it('starts the Textract job with the notification channel, output prefix and key, and stores the token', async () => {
+  it('starts the Textract job with the notification channel, output prefix and key, and records it', async () => {
     // Prepare
     const { task, file, input } = await seedAsyncTask();
     textractMock.on(StartDocumentTextDetectionCommand).resolves({ JobId: 'job-1' });
     const handler = await coldStart('start-text-detection');
 
     // Act
-    const result = await handler({ input, taskToken: 'token-1' }, lambdaContext('startTextDetection'));
+    const result = await handler(input, lambdaContext('startTextDetection'));
 
     // Assess
-    expect(result).toEqual({ jobId: 'job-1', answered: false });
+    expect(result).toEqual({ jobId: 'job-1', handedOff: false });
     expect(textractMock.commandCalls(StartDocumentTextDetectionCommand)[0]?.args[0].input).toEqual({
       DocumentLocation: { S3Object: { Bucket: FULL_ENV.DOCUMENTS_BUCKET, Name: file.storage_key } },
       ClientRequestToken: task.id,
@@ -304,9 +347,10 @@ describe('Function: handler (startTextDetection)', () => {
     });
     expect(await findTextJob(db, 'job-1')).toMatchObject({
       task_id: task.id,
-      task_token: 'token-1',
+      attempt: 1,
       status: 'IN_PROGRESS',
     });
+    expect(sfnMock.calls()).toHaveLength(0);
   });
 });
 
@@ -329,19 +373,11 @@ const completion = (jobId: string, status: string, taskId: string): SNSEvent =>
   }) as unknown as SNSEvent;
 
 describe('Function: handler (textDetectionCompleted)', () => {
-  it('writes the blocks with KMS and answers the token with the Recognize output when the job succeeded', async () => {
+  it('starts a WriteResult run of the state machine with the job id when the job finished', async () => {
     // Prepare
-    const { task, input } = await seedAsyncTask();
-    await saveTextJobStart(db, { jobId: 'job-2', taskId: task.id, attempt: 1, taskToken: 'token-2', input });
-    const blocks = [
-      { BlockType: 'PAGE' as const, Id: 'p1' },
-      { BlockType: 'LINE' as const, Id: 'l1', Text: 'Hello' },
-    ];
-    textractMock
-      .on(GetDocumentTextDetectionCommand)
-      .resolves({ JobStatus: 'SUCCEEDED', DocumentMetadata: { Pages: 1 }, Blocks: blocks });
-    s3Mock.on(PutObjectCommand).resolves({});
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    const { user, task, file, input } = await seedAsyncTask();
+    await saveTextJobStart(db, { jobId: 'job-2', taskId: task.id, attempt: 1, input });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
     const handler = await coldStart('text-detection-completed');
 
     // Act
@@ -351,46 +387,19 @@ describe('Function: handler (textDetectionCompleted)', () => {
     );
 
     // Assess
-    const blocksKey = resultKeys(input.resultPrefix).blocks;
-    expect(result).toEqual({ answered: 1 });
-    expect(textractMock.commandCalls(GetDocumentTextDetectionCommand)[0]?.args[0].input).toEqual({
-      JobId: 'job-2',
-      MaxResults: 1000,
+    expect(result).toEqual({ handedOff: 1 });
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
+      name: `${task.id}-write`,
+      input: JSON.stringify({
+        taskId: task.id,
+        userId: user.id,
+        key: file.storage_key,
+        attempt: 1,
+        jobId: 'job-2',
+      }),
     });
-    expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toEqual({
-      Bucket: FULL_ENV.DOCUMENTS_BUCKET,
-      Key: blocksKey,
-      Body: JSON.stringify({ DocumentMetadata: { Pages: 1 }, Blocks: blocks }),
-      ContentType: 'application/json',
-      ServerSideEncryption: 'aws:kms',
-      SSEKMSKeyId: FULL_ENV.KMS_KEY_ID,
-    });
-    expect(sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
-      taskToken: 'token-2',
-      output: JSON.stringify({ ...input, blocksKey }),
-    });
-  });
-
-  it('fails the token with the Textract exception name when the job failed', async () => {
-    // Prepare
-    const { task, input } = await seedAsyncTask();
-    await saveTextJobStart(db, { jobId: 'job-3', taskId: task.id, attempt: 1, taskToken: 'token-3', input });
-    textractMock
-      .on(GetDocumentTextDetectionCommand)
-      .resolves({ JobStatus: 'FAILED', StatusMessage: 'Unsupported document format' });
-    sfnMock.on(SendTaskFailureCommand).resolves({});
-    const handler = await coldStart('text-detection-completed');
-
-    // Act
-    await handler(completion('job-3', 'FAILED', task.id), lambdaContext('textDetectionCompleted'));
-
-    // Assess
-    expect(sfnMock.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toEqual({
-      taskToken: 'token-3',
-      error: 'UnsupportedDocumentException',
-      cause: 'Unsupported document format',
-    });
-    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(textractMock.calls()).toHaveLength(0);
   });
 
   it('ignores a message that is not a Textract completion', async () => {
@@ -402,8 +411,64 @@ describe('Function: handler (textDetectionCompleted)', () => {
     const result = await handler(event, lambdaContext('textDetectionCompleted'));
 
     // Assess
-    expect(result).toEqual({ answered: 0 });
+    expect(result).toEqual({ handedOff: 0 });
     expect(sfnMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('Function: handler (writeResult)', () => {
+  it('collects every page of the finished job, stores the result and completes the task', async () => {
+    // Prepare
+    const { user, task, file } = await seedAsyncTask();
+    textractMock
+      .on(GetDocumentTextDetectionCommand, { JobId: 'job-4', MaxResults: 1000 })
+      .resolves({
+        JobStatus: 'SUCCEEDED',
+        DocumentMetadata: { Pages: 2 },
+        Blocks: [{ BlockType: 'LINE', Id: 'l1', Page: 1, Text: 'First page', Confidence: 98 }],
+        NextToken: 'more',
+      })
+      .on(GetDocumentTextDetectionCommand, { JobId: 'job-4', MaxResults: 1000, NextToken: 'more' })
+      .resolves({
+        JobStatus: 'SUCCEEDED',
+        Blocks: [{ BlockType: 'LINE', Id: 'l2', Page: 2, Text: 'Second page', Confidence: 97 }],
+      });
+    s3Mock.on(PutObjectCommand).resolves({});
+    const handler = await coldStart('write-result');
+
+    // Act
+    const result = await handler(
+      { taskId: task.id, userId: user.id, key: file.storage_key, attempt: 1, jobId: 'job-4' },
+      lambdaContext('writeResult'),
+    );
+
+    // Assess
+    expect(result).toEqual({ taskId: task.id, status: 'completed' });
+    expect(textractMock.commandCalls(GetDocumentTextDetectionCommand)).toHaveLength(2);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(3);
+    expect((await findResult(db, task.id))?.text).toMatch(/First page[\s\S]*Second page/);
+  });
+
+  it('fails with TextDetectionFailedError and the reason of the job when it failed', async () => {
+    // Prepare
+    const { user, task, file } = await seedAsyncTask();
+    textractMock
+      .on(GetDocumentTextDetectionCommand)
+      .resolves({ JobStatus: 'FAILED', StatusMessage: 'Unsupported document format' });
+    const handler = await coldStart('write-result');
+
+    // Act
+    const run = handler(
+      { taskId: task.id, userId: user.id, key: file.storage_key, attempt: 1, jobId: 'job-5' },
+      lambdaContext('writeResult'),
+    );
+
+    // Assess
+    await expect(run).rejects.toMatchObject({
+      name: 'TextDetectionFailedError',
+      message: 'Unsupported document format',
+    });
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 });
 

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadDefinition, localSubstitutions } from '../../../../local/stepfunctions/definition.js';
 import { createLocalWorkflow, type StateHandler } from '../../../../local/stepfunctions/local-workflow.js';
 
@@ -23,12 +23,9 @@ const recordingHandlers = (
   };
   return {
     Download: step('Download', (i) => ({ ...i, mode: 'sync' })),
-    Recognize: step('Recognize', (i) => ({ ...i, blocksKey: 'k' })),
-    RecognizeAsync: step('RecognizeAsync', (i) => ({
-      ...(i.Payload as { input: object }).input,
-      blocksKey: 'k',
-    })),
-    WriteResult: step('WriteResult', (i) => ({ taskId: i.taskId })),
+    Recognize: step('Recognize', (i) => ({ taskId: i.taskId, status: 'completed' })),
+    RecognizeAsync: step('RecognizeAsync', () => ({ jobId: 'job-1', handedOff: false })),
+    WriteResult: step('WriteResult', (i) => ({ taskId: i.taskId, status: 'completed' })),
     MarkFailed: step('MarkFailed', (i) => i),
     ...overrides,
   };
@@ -40,7 +37,7 @@ describe('Function: loadDefinition', () => {
     const definition = loadDefinition(localSubstitutions('us-east-1', '000000000000'));
 
     // Assess
-    expect(definition.StartAt).toBe('Download');
+    expect(definition.StartAt).toBe('Route');
     expect(JSON.stringify(definition)).not.toMatch(/\$\{/);
     expect(Object.keys(definition.States)).toEqual(
       expect.arrayContaining([
@@ -74,54 +71,40 @@ describe('Function: loadDefinition', () => {
 });
 
 describe('Function: createLocalWorkflow', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'untxt-sfn-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
   const create = (handlers: Record<string, StateHandler>) =>
     createLocalWorkflow({
-      dir,
       definition: loadDefinition(localSubstitutions('us-east-1', '000000000000')),
       handlers,
       stateMachineArn: ARN,
     });
 
-  it('runs Download → Recognize → WriteResult for a single-page document', async () => {
+  it('runs Download → Recognize for a single-page document, under an Express execution ARN', async () => {
     // Prepare
     const calls: string[] = [];
-    const workflow = await create(recordingHandlers(calls));
+    const workflow = create(recordingHandlers(calls));
 
     // Act
     const started = await workflow.start(input);
     await workflow.idle();
 
     // Assess
-    expect(started).toEqual({
-      executionArn: `${ARN.replace(':stateMachine:', ':execution:')}:${input.taskId}`,
-      started: true,
-    });
-    expect(calls).toEqual(['Download', 'Recognize', 'WriteResult']);
-    const record = JSON.parse(await readFile(join(dir, `${input.taskId}.json`), 'utf8')) as {
-      status: string;
-    };
-    expect(record.status).toBe('SUCCEEDED');
+    expect(started.executionArn).toMatch(
+      new RegExp(`^arn:aws:states:us-east-1:000000000000:express:untxt-ocr:${input.taskId}:[0-9a-f-]{36}$`),
+    );
+    expect(calls).toEqual(['Download', 'Recognize']);
   });
 
-  it('takes the async branch with a task token for multi-page documents', async () => {
+  it('ends the run after RecognizeAsync for a multi-page document (a hand-off, not a wait)', async () => {
     // Prepare
     const calls: string[] = [];
-    let payload: unknown;
-    const workflow = await create(
+    let received: unknown;
+    const workflow = create(
       recordingHandlers(calls, {
-        Download: async (i) => ({ ...(i as object), mode: 'async' }),
+        Download: async (i) => ({ ...(i as object), mode: 'async', pages: 3 }),
         RecognizeAsync: async (i) => {
-          payload = i;
+          received = i;
           calls.push('RecognizeAsync');
-          return { ...(i as { Payload: { input: object } }).Payload.input, blocksKey: 'k' };
+          return { jobId: 'job-1', handedOff: false };
         },
       }),
     );
@@ -131,31 +114,29 @@ describe('Function: createLocalWorkflow', () => {
     await workflow.idle();
 
     // Assess
-    expect(calls).toEqual(['RecognizeAsync', 'WriteResult']);
-    expect(payload).toMatchObject({
-      Payload: {
-        input: { taskId: input.taskId, mode: 'async' },
-        taskToken: `local-task-token:${input.taskId}`,
-      },
-    });
+    expect(calls).toEqual(['RecognizeAsync']);
+    expect(received).toEqual({ ...input, mode: 'async', pages: 3 });
   });
 
-  it('catches a failing step into MarkFailed with the error name and cause', async () => {
+  it('routes a run started with a job id straight to WriteResult', async () => {
     // Prepare
     const calls: string[] = [];
-    let failedInput: unknown;
-    const workflow = await create(
-      recordingHandlers(calls, {
-        Download: async () => {
-          const error = new Error('ENCRYPTED_PDF: The PDF is password-protected');
-          error.name = 'DocumentRejectedError';
-          throw error;
-        },
-        MarkFailed: async (i) => {
-          failedInput = i;
-          return i;
-        },
-      }),
+    const workflow = create(recordingHandlers(calls));
+
+    // Act
+    const started = await workflow.start({ ...input, attempt: 2, jobId: 'job-1' });
+    await workflow.idle();
+
+    // Assess
+    expect(calls).toEqual(['WriteResult']);
+    expect(started.executionArn).toContain(`:${input.taskId}-2-write:`);
+  });
+
+  it('ends at once when Download finds that another run owns the task', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const workflow = create(
+      recordingHandlers(calls, { Download: async (i) => ({ ...(i as object), mode: 'skip' }) }),
     );
 
     // Act
@@ -163,62 +144,81 @@ describe('Function: createLocalWorkflow', () => {
     await workflow.idle();
 
     // Assess
-    expect(failedInput).toMatchObject({
-      taskId: input.taskId,
-      error: { Error: 'DocumentRejectedError', Cause: 'ENCRYPTED_PDF: The PDF is password-protected' },
-    });
-    const record = JSON.parse(await readFile(join(dir, `${input.taskId}.json`), 'utf8')) as {
-      status: string;
-    };
-    expect(record.status).toBe('FAILED');
+    expect(calls).toEqual([]);
   });
 
-  it('starts an execution name only once, like a Standard workflow', async () => {
+  it.each(['Download', 'Recognize', 'WriteResult'])(
+    'catches a failing %s into MarkFailed with the error name and cause',
+    async (state) => {
+      // Prepare
+      const calls: string[] = [];
+      let failedInput: unknown;
+      const workflow = create(
+        recordingHandlers(calls, {
+          [state]: async () => {
+            const error = new Error('ENCRYPTED_PDF: The PDF is password-protected');
+            error.name = 'DocumentRejectedError';
+            throw error;
+          },
+          MarkFailed: async (i) => {
+            failedInput = i;
+            return i;
+          },
+        }),
+      );
+
+      // Act
+      await workflow.start(state === 'WriteResult' ? { ...input, jobId: 'job-1' } : input);
+      await workflow.idle();
+
+      // Assess
+      expect(failedInput).toMatchObject({
+        taskId: input.taskId,
+        attempt: 1,
+        error: { Error: 'DocumentRejectedError', Cause: 'ENCRYPTED_PDF: The PDF is password-protected' },
+      });
+    },
+  );
+
+  it('runs a repeated start again, like an Express workflow', async () => {
     // Prepare
     const calls: string[] = [];
-    const workflow = await create(recordingHandlers(calls));
+    const workflow = create(recordingHandlers(calls));
 
     // Act
-    await workflow.start(input);
+    const first = await workflow.start(input);
     const again = await workflow.start(input);
-    const retry = await workflow.start({ ...input, attempt: 2 });
     await workflow.idle();
 
     // Assess
-    expect(again.started).toBe(false);
-    expect(retry).toMatchObject({
-      started: true,
-      executionArn: expect.stringMatching(/:6f1c2a4e-8a1b-4c1d-9e2f-0a1b2c3d4e5f-2$/),
-    });
-    expect(calls.filter((c) => c === 'WriteResult')).toHaveLength(2);
+    expect(again.executionArn).not.toBe(first.executionArn);
+    expect(calls.filter((c) => c === 'Download')).toHaveLength(2);
   });
 
-  it('resumes an execution that was running when the host stopped', async () => {
-    // Prepare: a first host stops while Recognize is still working.
+  it('refuses new starts after close and waits for the state handler that is running', async () => {
+    // Prepare
     let release!: () => void;
+    let finished = false;
     const blocked = new Promise<void>((resolve) => (release = resolve));
-    const first = await create(
+    const workflow = create(
       recordingHandlers([], {
-        Recognize: async (i) => {
+        Recognize: async () => {
           await blocked;
-          return { ...(i as object), blocksKey: 'k' };
+          finished = true;
+          return {};
         },
       }),
     );
-    await first.start(input);
+    await workflow.start(input);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const closing = first.close();
+
+    // Act
+    const closing = workflow.close();
     release();
     await closing;
-    const calls: string[] = [];
-    const second = await create(recordingHandlers(calls));
-
-    // Act
-    const resumed = await second.resume();
-    await second.idle();
 
     // Assess
-    expect(resumed).toBe(1);
-    expect(calls).toEqual(['Download', 'Recognize', 'WriteResult']);
+    expect(finished).toBe(true);
+    await expect(workflow.start(input)).rejects.toThrow('closed');
   });
 });

@@ -1,0 +1,98 @@
+/**
+ * The workflow's first step, `Download`. It is the only step that decodes documents (sharp, pdf.js),
+ * so it lives apart from the other steps: the function that runs it carries the native image library
+ * (x86_64 on AWS), the others stay small and run on arm64.
+ */
+import { updateFile } from '../../../database/repositories/files.js';
+import { findTaskById, transitionTask, updateTaskProgress } from '../../../database/repositories/tasks.js';
+import { logger } from '../../shared/logger.js';
+import type { CoreDeps } from '../deps.js';
+import { convertForOcr, inspectDocument } from '../document-inspection.js';
+import { DocumentRejectedError, NotFoundError } from '../errors.js';
+import { resultKeys, resultPrefix } from '../keys.js';
+import { LIMITS } from '../task.js';
+import { notifyTaskUpdate } from './notify.js';
+import { pipelineInput, type DownloadOutput } from './pipeline.js';
+
+/**
+ * Claims the task for this run (`queued` → `processing` on the run's attempt), checks the bytes (type,
+ * size, pages, encryption, pixel bombs), converts what Textract cannot read, and picks sync or async
+ * text detection.
+ *
+ * @returns `mode: 'skip'` when another run owns the attempt or the task moved on (a duplicate start of
+ *   an at-least-once workflow, or a run left over from an earlier attempt): that run ends at once.
+ */
+export const downloadStep = async (deps: CoreDeps, rawInput: unknown): Promise<DownloadOutput> => {
+  const input = pipelineInput.parse(rawInput);
+  const task = await findTaskById(deps.db, input.taskId);
+  if (!task) throw new NotFoundError(`Task ${input.taskId} not found`);
+  const prefix = resultPrefix(task.user_id, task.id, new Date(task.created_at));
+
+  const processing = await transitionTask(deps.db, {
+    taskId: task.id,
+    from: ['queued'],
+    attempt: input.attempt,
+    to: 'processing',
+    stage: 'download',
+    progress: 5,
+  });
+  if (!processing) {
+    logger.info('Another run owns this task; nothing to do', {
+      taskId: task.id,
+      status: task.status,
+      attempt: input.attempt,
+      currentAttempt: task.attempts,
+    });
+    return {
+      ...input,
+      mode: 'skip',
+      documentKey: input.key,
+      contentType: '',
+      pages: 0,
+      resultPrefix: prefix,
+    };
+  }
+
+  // The push goes out while the document is read: both wait on the network, neither needs the other.
+  const [, head] = await Promise.all([
+    notifyTaskUpdate(deps, processing, { message: 'Checking the document' }),
+    deps.objects.head(input.key),
+  ]);
+  if (!head) throw new DocumentRejectedError('CORRUPT_DOCUMENT', 'The uploaded file no longer exists');
+  if (head.size > LIMITS.maxUploadBytes)
+    throw new DocumentRejectedError('FILE_TOO_LARGE', 'The file is larger than 50 MB');
+  const bytes = await deps.objects.read(input.key);
+  const inspection = await inspectDocument(bytes, task.declared_content_type);
+  await updateFile(deps.db, task.file_id, {
+    detected_content_type: inspection.contentType,
+    pages: inspection.pages,
+    size_bytes: bytes.byteLength,
+  });
+
+  let documentKey = input.key;
+  let contentType: string = inspection.contentType;
+  if (inspection.needsConversion) {
+    const converted = await convertForOcr(bytes, inspection);
+    documentKey = resultKeys(prefix).converted;
+    contentType = converted.contentType;
+    await deps.objects.write(documentKey, converted.bytes, contentType);
+  }
+  // A one-page document is done within seconds; a long one is worth a progress message.
+  if (inspection.pages > 1) {
+    const progressed = await updateTaskProgress(deps.db, {
+      taskId: task.id,
+      stage: 'recognize',
+      progress: 20,
+    });
+    if (progressed)
+      await notifyTaskUpdate(deps, progressed, { message: `Recognizing text (${inspection.pages} pages)` });
+  }
+  return {
+    ...input,
+    mode: inspection.mode,
+    documentKey,
+    contentType,
+    pages: inspection.pages,
+    resultPrefix: prefix,
+  };
+};
