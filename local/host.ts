@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { createDatabase, type DatabaseHandle } from '../database/connect.js';
@@ -73,7 +74,8 @@ const persistentSecret = async (
 
 /**
  * Calls a handler the way Lambda would. `timeoutSeconds` matters: middy rejects with a TimeoutError
- * when the context's remaining time runs out, so each function gets the timeout it has on AWS.
+ * when the context's remaining time runs out, so each function gets the timeout it has on AWS. Each
+ * invocation's duration is logged at debug level, like Lambda's REPORT line.
  */
 const invoke =
   <E, R>(
@@ -81,8 +83,17 @@ const invoke =
     timeoutSeconds: number,
     handler: (event: E, context: ReturnType<typeof createLambdaContext>) => Promise<R>,
   ) =>
-  (event: E) =>
-    handler(event, createLambdaContext(name, { timeoutMs: timeoutSeconds * 1000 }));
+  async (event: E) => {
+    const started = performance.now();
+    try {
+      return await handler(event, createLambdaContext(name, { timeoutMs: timeoutSeconds * 1000 }));
+    } finally {
+      logger.debug('REPORT', {
+        function: name,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      });
+    }
+  };
 
 /**
  * Starts the whole platform in this process: the same Lambda handlers, state-machine definition and

@@ -117,14 +117,18 @@ export class ObjectDisk {
     return this.locks.has(key);
   }
 
-  /** Writes bytes to a new temp file and flushes them to disk; returns its path. */
+  /**
+   * Writes bytes to a new temp file; returns its path. Not fsynced: renamed into place, an object
+   * survives the process being killed (the page cache keeps it), which is the local host's promise;
+   * power-cut durability would cost ~5 ms per object on every document's critical path, and the
+   * embedded database does not give it either.
+   */
   async writeTempFile(data: Uint8Array | string): Promise<string> {
     const tmp = this.tempPath();
     try {
       const handle = await open(tmp, 'wx', 0o644);
       try {
         await handle.writeFile(data);
-        await handle.datasync();
       } finally {
         await handle.close();
       }

@@ -468,8 +468,8 @@ async function receiveFile(
   }
   try {
     const file = handle as FileHandle;
-    // Flushed before the rename, so the object never appears with bytes still in flight.
-    await file.datasync();
+    // Every write has resolved, so the rename below publishes the whole object (not fsynced: see
+    // `writeTempFile` in disk.ts).
     await file.close();
     handle = undefined;
   } catch (cause) {

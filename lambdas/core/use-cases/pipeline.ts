@@ -100,11 +100,6 @@ const storeResult = async (
 
   const rendered = renderResult(detected);
   const keys = resultKeys(resultPrefix(task.user_id, task.id, new Date(task.created_at)));
-  await Promise.all([
-    deps.objects.write(keys.text, rendered.text, 'text/plain; charset=utf-8'),
-    deps.objects.write(keys.html, rendered.html, 'text/html; charset=utf-8'),
-    deps.objects.write(keys.json, rendered.json, 'application/json'),
-  ]);
   const startedAt = task.started_at ? new Date(task.started_at).getTime() : deps.now().getTime();
   const result = {
     task_id: task.id,
@@ -120,7 +115,14 @@ const storeResult = async (
     processing_ms: Math.max(0, deps.now().getTime() - startedAt),
     engine: deps.engineName,
   };
-  const inserted = await insertResult(deps.db, result);
+  // The row and the objects are written side by side: nobody reads either before the task is
+  // `completed` (read-tasks.ts checks the status), and that comes after both.
+  const [inserted] = await Promise.all([
+    insertResult(deps.db, result),
+    deps.objects.write(keys.text, rendered.text, 'text/plain; charset=utf-8'),
+    deps.objects.write(keys.html, rendered.html, 'text/html; charset=utf-8'),
+    deps.objects.write(keys.json, rendered.json, 'application/json'),
+  ]);
   const completed = await transitionTask(deps.db, {
     taskId: task.id,
     from: ['processing'],

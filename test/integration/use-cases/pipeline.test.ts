@@ -65,7 +65,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   const seedQueued = async (attempts = 1) => {
     const user = await seedUser(handle.db);
     const { task, file } = await seedTask(handle.db, { userId: user.id, status: 'queued', attempts });
-    await handle.db.insertInto('connections').values({ id: `conn-${task.id}`, user_id: user.id }).execute();
+    await handle.db
+      .insertInto('connections')
+      .values({ id: `conn-${task.id}`, user_id: user.id })
+      .execute();
     const input = { taskId: task.id, userId: user.id, key: file.storage_key, attempt: attempts };
     return { user, task, file, input };
   };
