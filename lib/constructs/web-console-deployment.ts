@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { IDistribution } from 'aws-cdk-lib/aws-cloudfront';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import { allowWildcards } from '../nag-wildcards.js';
 import { PROJECT_ROOT } from './untxt-function.js';
@@ -54,13 +54,24 @@ export function webConsoleSource(scope: IConstruct, dist: string = WEB_DIST): st
   );
 }
 
+/** The files that name everything else: they must never be served stale. */
+const ENTRY_FILES = ['index.html', 'config.json'];
+
 /**
  * Uploads the built console and its `/config.json` (API and WebSocket URLs, Cognito pool and client)
- * to the web bucket, and invalidates `/index.html` and `/config.json` on CloudFront (the assets under
- * `assets/` are content-hashed). Lives in the code stack because the URLs do; the bucket and the
- * distribution stay in the data stack.
+ * to the web bucket, in two deployments with different caching:
+ *
+ * - the content-hashed files (`assets/…`, icons) with `Cache-Control: public, max-age=31536000,
+ *   immutable` — a new build has new names, so browsers and CloudFront may keep them for a year;
+ * - `index.html` and `config.json` with `Cache-Control: no-cache`, after the assets they name, and
+ *   invalidated on CloudFront — so a deploy is visible at the next page load, never half-applied.
+ *
+ * Lives in the code stack because the URLs do; the bucket and the distribution stay in the data stack.
  */
 export class WebConsoleDeployment extends Construct {
+  /** The content-hashed files. */
+  readonly assets: BucketDeployment;
+  /** `index.html` and `config.json`. */
   readonly deployment: BucketDeployment;
   /** CDK's singleton deployment function (created at stack level), which holds its role. */
   readonly handler: IConstruct;
@@ -68,9 +79,32 @@ export class WebConsoleDeployment extends Construct {
   constructor(scope: Construct, id: string, props: WebConsoleDeploymentProps) {
     super(scope, id);
     const { config } = props;
+    const source = webConsoleSource(this);
+    const network = {
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.subnets,
+      securityGroups: props.network.securityGroups,
+    };
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+    });
+    this.assets = new BucketDeployment(this, 'Assets', {
+      sources: [Source.asset(source, { exclude: ENTRY_FILES })],
+      destinationBucket: props.bucket,
+      // Excluded files are neither uploaded nor pruned: the entry deployment owns them.
+      exclude: ENTRY_FILES,
+      cacheControl: [
+        CacheControl.setPublic(),
+        CacheControl.maxAge(Duration.days(365)),
+        CacheControl.immutable(),
+      ],
+      ...network,
+      logGroup,
+    });
     this.deployment = new BucketDeployment(this, 'Deployment', {
       sources: [
-        Source.asset(webConsoleSource(this)),
+        Source.asset(source, { exclude: ['*', '!index.html'] }),
         Source.jsonData('config.json', {
           apiUrl: config.apiUrl,
           wsUrl: config.wsUrl,
@@ -83,16 +117,16 @@ export class WebConsoleDeployment extends Construct {
         }),
       ],
       destinationBucket: props.bucket,
+      // Only the entry files: pruning here would delete the assets.
+      prune: false,
+      cacheControl: [CacheControl.noCache()],
       distribution: props.distribution,
-      distributionPaths: ['/index.html', '/config.json'],
-      vpc: props.network.vpc,
-      vpcSubnets: props.network.subnets,
-      securityGroups: props.network.securityGroups,
-      logGroup: new LogGroup(this, 'Logs', {
-        retention: props.logRetention,
-        encryptionKey: props.encryptionKey,
-      }),
+      distributionPaths: ENTRY_FILES.map((file) => `/${file}`),
+      ...network,
+      logGroup,
     });
+    // The new index.html must not go live before the assets it names.
+    this.deployment.node.addDependency(this.assets);
     this.handler = this.deployment.handlerRole.node.scope!;
     this.acknowledge();
   }

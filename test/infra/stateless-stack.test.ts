@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CustomResource } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { BucketDeployment } from 'aws-cdk-lib/aws-s3-deployment';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../lambdas/entry/env.js';
 import { DEFINITION_PATH, FUNCTION_SUBSTITUTIONS } from '../../local/stepfunctions/definition.js';
 import { FUNCTION_SETTINGS } from '../../lib/config/function-settings.js';
 import { logicalIdOf, synthesizeApp, type UntxtStacks } from './app-fixture.js';
+
+/** The logical id of a BucketDeployment's custom resource (its construct id is generated). */
+const deploymentId = (deployment: BucketDeployment): string =>
+  logicalIdOf(deployment.node.children.find((child) => child instanceof CustomResource)!);
 
 describe('StatelessStack', () => {
   let stacks: UntxtStacks;
@@ -387,7 +393,7 @@ describe('StatelessStack', () => {
   });
 
   describe('web console', () => {
-    it('deploys web/dist and config.json to the web bucket and invalidates index.html and config.json', () => {
+    it('deploys the hashed assets for a year, then index.html and config.json uncached and invalidated', () => {
       // Prepare
       const template = stacks.statelessTemplate;
       const output = (name: string) =>
@@ -397,28 +403,40 @@ describe('StatelessStack', () => {
             OutputName: Match.stringLikeRegexp(`^PublishOutputRef${name}[0-9A-F]{8}[0-9A-F]{8}$`),
           }),
         });
+      const assetsId = deploymentId(stacks.stateless.webConsole.assets);
+      const entryId = deploymentId(stacks.stateless.webConsole.deployment);
 
       // Act
       const deployments = template.findResources('Custom::CDKBucketDeployment');
 
       // Assess
-      expect(Object.keys(deployments)).toHaveLength(1);
+      expect(Object.keys(deployments).sort()).toEqual([assetsId, entryId].sort());
+      template.hasResourceProperties('Custom::CDKBucketDeployment', {
+        DestinationBucketName: output('WebBucket'),
+        DistributionId: Match.absent(),
+        Prune: true,
+        Exclude: ['index.html', 'config.json'],
+        SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
+      });
       template.hasResourceProperties('Custom::CDKBucketDeployment', {
         DestinationBucketName: output('WebBucket'),
         DistributionId: output('WebDistribution'),
         DistributionPaths: ['/index.html', '/config.json'],
-        Prune: true,
-        // The asset and config.json; the latter's deploy-time values are markers, JSON-escaped.
+        Prune: false,
+        SystemMetadata: { 'cache-control': 'no-cache' },
+        // index.html and config.json; the latter's deploy-time values are markers, JSON-escaped.
         SourceObjectKeys: [Match.stringLikeRegexp('\\.zip$'), Match.stringLikeRegexp('\\.zip$')],
         SourceMarkersConfig: [{}, { jsonEscape: true }],
       });
+      expect(deployments[assetsId]!.Properties.Prune).toBe(true);
+      expect(deployments[entryId]!.Properties.Prune).toBe(false);
+      expect(deployments[entryId]!.DependsOn).toEqual(expect.arrayContaining([assetsId]));
     });
 
     it('fills config.json with the REST and WebSocket APIs, the region and the Cognito pool and client', () => {
       // Prepare
-      const [deployment] = Object.values(
-        stacks.statelessTemplate.findResources('Custom::CDKBucketDeployment'),
-      );
+      const deployment =
+        stacks.statelessTemplate.toJSON().Resources[deploymentId(stacks.stateless.webConsole.deployment)];
 
       // Act
       const markers = Object.values(
