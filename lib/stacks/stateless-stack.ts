@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -308,6 +308,29 @@ export class StatelessStack extends Stack {
       logRetention,
       encryptionKey: key,
     });
+
+    // What `cdk deploy` prints at the end: everything a user or a client needs to reach untxt.
+    const outputs: Record<string, { value: string; description: string }> = {
+      WebUrl: {
+        value: `https://${stateful.web.distribution.distributionDomainName}`,
+        description: 'The web console (sign in with a Cognito user)',
+      },
+      ApiUrl: {
+        value: `${this.documentsApi.api.url}api`,
+        description: 'REST API base (Bearer: Cognito ID token)',
+      },
+      WebSocketUrl: {
+        value: this.realtime.stage.url,
+        description: 'WebSocket API (?token=Cognito ID token)',
+      },
+      UserPoolId: { value: stateful.users.userPool.userPoolId, description: 'Cognito user pool' },
+      UserPoolClientId: {
+        value: stateful.users.client.userPoolClientId,
+        description: 'Cognito app client of the web console',
+      },
+    };
+    for (const [id, { value, description }] of Object.entries(outputs))
+      new CfnOutput(this, id, { value, description });
 
     // ── Migrations at deploy time: the same kysely migrations as `npm run db:migrate` ─────────────
     const provider = new Provider(this, 'MigrationsProvider', {

@@ -433,6 +433,27 @@ describe('StatelessStack', () => {
       expect(deployments[entryId]!.DependsOn).toEqual(expect.arrayContaining([assetsId]));
     });
 
+    it('prints the web, REST and WebSocket URLs and the Cognito pool and client as stack outputs', () => {
+      // Prepare
+      const outputs = stacks.statelessTemplate.toJSON().Outputs as Record<
+        string,
+        { Value: unknown; Description?: string }
+      >;
+
+      // Act
+      const named = ['WebUrl', 'ApiUrl', 'WebSocketUrl', 'UserPoolId', 'UserPoolClientId'].map(
+        (id) => [id, outputs[id]] as const,
+      );
+
+      // Assess
+      for (const [id, output] of named) {
+        expect(output, id).toBeDefined();
+        expect(output!.Description?.length, id).toBeGreaterThan(10);
+      }
+      expect(JSON.stringify(outputs.ApiUrl!.Value)).toContain(logicalIdOf(stacks.stateless.documentsApi.api));
+      expect(JSON.stringify(outputs.WebUrl!.Value)).toContain('https://');
+    });
+
     it('fills config.json with the REST and WebSocket APIs, the region and the Cognito pool and client', () => {
       // Prepare
       const deployment =
