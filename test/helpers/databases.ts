@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import pg from 'pg';
 import { createDatabase, type DatabaseHandle } from '../../database/connect.js';
 import { migrateToLatest } from '../../database/migrate.js';
@@ -175,4 +176,29 @@ export async function seedTask(
       .returningAll()
       .executeTakeFirstOrThrow();
   return { file, task };
+}
+
+/**
+ * The usual lifecycle of a test file's database: created once (migrated), emptied before each test,
+ * disposed of at the end. Call it inside the `describe` of a backend; the returned handle stands for
+ * the database created in `beforeAll`.
+ */
+export function useDatabase(create: () => Promise<DatabaseHandle>): DatabaseHandle {
+  let current: DatabaseHandle | undefined;
+  beforeAll(async () => {
+    current = await create();
+  });
+  beforeEach(async () => {
+    await truncateAll(current!.db);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as DatabaseHandle, {
+    get: (_target, property) => {
+      if (!current)
+        throw new Error('The test database is created in beforeAll; use it inside a hook or test');
+      return Reflect.get(current, property);
+    },
+  });
 }

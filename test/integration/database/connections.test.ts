@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../database/connect.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   deleteConnection,
   deleteConnectionsOlderThan,
@@ -12,23 +11,14 @@ import {
   touchConnection,
 } from '../../../database/repositories/index.js';
 import type { User } from '../../../database/schema.js';
-import { databaseBackends, seedUser, truncateAll } from '../../helpers/databases.js';
+import { databaseBackends, seedUser, useDatabase } from '../../helpers/databases.js';
 
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
-  let handle: DatabaseHandle;
+  const handle = useDatabase(create);
   let user: User;
 
-  beforeAll(async () => {
-    handle = await create();
-  });
-
   beforeEach(async () => {
-    await truncateAll(handle.db);
     user = await seedUser(handle.db);
-  });
-
-  afterAll(async () => {
-    await handle?.close();
   });
 
   describe('Function: saveConnection', () => {

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../database/connect.js';
+import { describe, expect, it } from 'vitest';
 import { ConnectionMutex } from '../../../database/pglite-dialect.js';
 import { findUserByEmail } from '../../../database/repositories/index.js';
-import { databaseBackends, seedUser, truncateAll } from '../../helpers/databases.js';
+import { databaseBackends, seedUser, useDatabase } from '../../helpers/databases.js';
 
 describe('Class: ConnectionMutex', () => {
   it('grants the lock in request order when several callers wait', async () => {
@@ -27,19 +26,7 @@ describe('Class: ConnectionMutex', () => {
 });
 
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
-  let handle: DatabaseHandle;
-
-  beforeAll(async () => {
-    handle = await create();
-  });
-
-  beforeEach(async () => {
-    await truncateAll(handle.db);
-  });
-
-  afterAll(async () => {
-    await handle?.close();
-  });
+  const handle = useDatabase(create);
 
   describe('Function: transaction', () => {
     it('keeps a concurrent query out of a transaction that rolls back', async () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../database/connect.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   createTask,
   insertResult,
@@ -15,23 +14,14 @@ import {
 } from '../../../database/repositories/index.js';
 import type { User } from '../../../database/schema.js';
 import { ValidationError } from '../../../lambdas/core/errors.js';
-import { databaseBackends, seedTask, seedUser, truncateAll } from '../../helpers/databases.js';
+import { databaseBackends, seedTask, seedUser, useDatabase } from '../../helpers/databases.js';
 
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
-  let handle: DatabaseHandle;
+  const handle = useDatabase(create);
   let user: User;
 
-  beforeAll(async () => {
-    handle = await create();
-  });
-
   beforeEach(async () => {
-    await truncateAll(handle.db);
     user = await seedUser(handle.db);
-  });
-
-  afterAll(async () => {
-    await handle?.close();
   });
 
   async function listAll(input: Omit<Parameters<typeof listTasks>[1], 'cursor'>): Promise<TaskWithFile[][]> {

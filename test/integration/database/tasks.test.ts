@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../database/connect.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   createTask,
   findTaskById,
@@ -13,23 +12,14 @@ import {
   updateTaskProgress,
 } from '../../../database/repositories/index.js';
 import type { User } from '../../../database/schema.js';
-import { databaseBackends, seedTask, seedUser, truncateAll } from '../../helpers/databases.js';
+import { databaseBackends, seedTask, seedUser, useDatabase } from '../../helpers/databases.js';
 
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
-  let handle: DatabaseHandle;
+  const handle = useDatabase(create);
   let user: User;
 
-  beforeAll(async () => {
-    handle = await create();
-  });
-
   beforeEach(async () => {
-    await truncateAll(handle.db);
     user = await seedUser(handle.db);
-  });
-
-  afterAll(async () => {
-    await handle?.close();
   });
 
   describe('Function: createTask', () => {

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../database/connect.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   claimTextJobHandOff,
   findTextJob,
@@ -8,24 +7,15 @@ import {
   saveTextJobStart,
 } from '../../../database/repositories/index.js';
 import type { Task } from '../../../database/schema.js';
-import { databaseBackends, seedTask, seedUser, truncateAll } from '../../helpers/databases.js';
+import { databaseBackends, seedTask, seedUser, truncateAll, useDatabase } from '../../helpers/databases.js';
 
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
-  let handle: DatabaseHandle;
+  const handle = useDatabase(create);
   let task: Task;
 
-  beforeAll(async () => {
-    handle = await create();
-  });
-
   beforeEach(async () => {
-    await truncateAll(handle.db);
     const user = await seedUser(handle.db);
     ({ task } = await seedTask(handle.db, { userId: user.id, status: 'processing' }));
-  });
-
-  afterAll(async () => {
-    await handle?.close();
   });
 
   const start = (pages = 3) =>

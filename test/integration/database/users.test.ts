@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../database/connect.js';
+import { describe, expect, it } from 'vitest';
 import {
   createUser,
   ensureUser,
@@ -11,22 +10,10 @@ import {
   transitionTask,
 } from '../../../database/repositories/index.js';
 import { ConflictError } from '../../../lambdas/core/errors.js';
-import { databaseBackends, seedTask, truncateAll } from '../../helpers/databases.js';
+import { databaseBackends, seedTask, useDatabase } from '../../helpers/databases.js';
 
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
-  let handle: DatabaseHandle;
-
-  beforeAll(async () => {
-    handle = await create();
-  });
-
-  beforeEach(async () => {
-    await truncateAll(handle.db);
-  });
-
-  afterAll(async () => {
-    await handle?.close();
-  });
+  const handle = useDatabase(create);
 
   describe('Function: createUser', () => {
     it('stores the email lower-cased and generates an id when none is given', async () => {

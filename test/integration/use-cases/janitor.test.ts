@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DatabaseHandle } from '../../../database/connect.js';
+import { describe, expect, it, vi } from 'vitest';
 import {
   findTaskById,
   insertResult,
@@ -11,25 +10,13 @@ import {
 import type { DispatchDeps } from '../../../lambdas/core/deps.js';
 import type { ObjectStore, WorkflowInput } from '../../../lambdas/core/ports.js';
 import { runJanitor } from '../../../lambdas/core/use-cases/janitor.js';
-import { databaseBackends, seedTask, seedUser, truncateAll } from '../../helpers/databases.js';
+import { databaseBackends, seedTask, seedUser, useDatabase } from '../../helpers/databases.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
-  let handle: DatabaseHandle;
-
-  beforeAll(async () => {
-    handle = await create();
-  });
-
-  beforeEach(async () => {
-    await truncateAll(handle.db);
-  });
-
-  afterAll(async () => {
-    await handle?.close();
-  });
+  const handle = useDatabase(create);
 
   /** The janitor running `aheadMs` in the future: every row written now looks that old. */
   const createDeps = (aheadMs: number) => {

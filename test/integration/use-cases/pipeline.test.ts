@@ -2,8 +2,7 @@
  * The workflow steps on a real database: each run acts only for the task's current attempt, so the
  * duplicate and stale runs an at-least-once (Express) workflow produces change nothing.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DatabaseHandle } from '../../../database/connect.js';
+import { describe, expect, it, vi } from 'vitest';
 import { findResult, findTaskById, listTaskEvents } from '../../../database/repositories/index.js';
 import type { PipelineDeps } from '../../../lambdas/core/deps.js';
 import type { ObjectStore } from '../../../lambdas/core/ports.js';
@@ -16,22 +15,10 @@ import {
 } from '../../../lambdas/core/use-cases/pipeline.js';
 import { makePdf } from '../../fixtures/documents.js';
 import { twoPageDocument } from '../../fixtures/textract/two-page-document.js';
-import { databaseBackends, seedTask, seedUser, truncateAll } from '../../helpers/databases.js';
+import { databaseBackends, seedTask, seedUser, useDatabase } from '../../helpers/databases.js';
 
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
-  let handle: DatabaseHandle;
-
-  beforeAll(async () => {
-    handle = await create();
-  });
-
-  beforeEach(async () => {
-    await truncateAll(handle.db);
-  });
-
-  afterAll(async () => {
-    await handle?.close();
-  });
+  const handle = useDatabase(create);
 
   /** An in-memory bucket holding `document` under every key read, and ports that record. */
   const createDeps = (document: Uint8Array) => {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SNIFF_HEAD_BYTES, sniffContentType } from '../../../../lambdas/core/content-type.js';
-import { makeImage, makeNoisePng, makePdf } from '../../../fixtures/documents.js';
+import { makeNoisePng, makeTypeSamples } from '../../../fixtures/documents.js';
 
 const text = (value: string): Uint8Array => new TextEncoder().encode(value);
 
@@ -13,14 +13,7 @@ let tiff: Uint8Array;
 let pdf: Uint8Array;
 
 beforeAll(async () => {
-  [png, jpeg, webp, gif, tiff, pdf] = await Promise.all([
-    makeImage(120, 80, 'png'),
-    makeImage(120, 80, 'jpeg'),
-    makeImage(120, 80, 'webp'),
-    makeImage(120, 80, 'gif'),
-    makeImage(120, 80, 'tiff'),
-    makePdf(1),
-  ]);
+  ({ png, jpeg, webp, gif, tiff, pdf } = await makeTypeSamples());
 });
 
 describe('Function: sniffContentType', () => {

@@ -13,6 +13,7 @@ import {
   makeAnimatedWebp,
   makeEncryptedPdf,
   makeImage,
+  makeTypeSamples,
   makeMultiPageTiff,
   makeNoisePng,
   makePdf,
@@ -53,14 +54,7 @@ let tiff: Uint8Array;
 let pdf: Uint8Array;
 
 beforeAll(async () => {
-  [png, jpeg, webp, gif, tiff, pdf] = await Promise.all([
-    makeImage(120, 80, 'png'),
-    makeImage(120, 80, 'jpeg'),
-    makeImage(120, 80, 'webp'),
-    makeImage(120, 80, 'gif'),
-    makeImage(120, 80, 'tiff'),
-    makePdf(1),
-  ]);
+  ({ png, jpeg, webp, gif, tiff, pdf } = await makeTypeSamples());
 });
 
 describe('Function: inspectDocument', () => {
