@@ -80,6 +80,7 @@ const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
   ],
   markFailed: ['execute-api:ManageConnections'],
   janitor: ['execute-api:ManageConnections', 'states:StartExecution'],
+  dbChange: ['execute-api:ManageConnections'],
   migrate: [],
 };
 
