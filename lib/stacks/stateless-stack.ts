@@ -177,6 +177,7 @@ export class StatelessStack extends Stack {
     const janitor = make('janitor', { ...database, ...realtime, ...workflow });
     // Invoked by the database (aws_lambda) for changes made outside untxt; migrate names it there.
     const dbChange = make('dbChange', { ...database, ...realtime });
+    stateful.databaseLambda.allowInvoke(this, 'DatabaseInvokesDbChange', dbChange);
     const migrate = make('migrate', { ...database, DB_CHANGE_FUNCTION_ARN: dbChange.functionArn });
     this.functions = {
       api,

@@ -219,6 +219,26 @@ describe('IAM least privilege', () => {
     ]);
   });
 
+  it('lets the database’s role invoke exactly the dbChange function, granted from the app stack', () => {
+    // Prepare
+    const roleOutput = `PublishOutputRef${logicalIdOf(stacks.stateful.databaseLambda.role)}`;
+
+    // Act
+    const policies = Object.values(stacks.statelessTemplate.findResources('AWS::IAM::ManagedPolicy')).filter(
+      (policy) => JSON.stringify(policy.Properties.Roles).includes(roleOutput),
+    );
+
+    // Assess
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stacks.stateless.functions.dbChange), 'Arn'] },
+      },
+    ]);
+  });
+
   it('lets Textract only publish to the completion topic', () => {
     // Prepare / Act
     const statements = statementsOfRole(
