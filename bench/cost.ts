@@ -6,6 +6,7 @@
  * workflow is Express; the same states as a Standard workflow are priced beside it, for the record of
  * why. Prices and assumptions: cost-model.ts.
  */
+import { FUNCTION_NAMES } from '../lambdas/entry/env.js';
 import { STAGE_CONFIGS, type StageConfig } from '../lib/config/stage-config.js';
 import { countTransitions, type TransitionCount } from './cost-transitions.js';
 import {
@@ -108,6 +109,11 @@ export function monthlyCost(config: StageConfig, alarms: number): CostLine[] {
       term: `NAT gateways × ${config.natGateways} (+ $0.045/GB)`,
       usd: config.natGateways * MONTHLY.natHour * h,
     },
+    {
+      // The database's only way to Lambda (aws_lambda → dbChange); its per-GB charge is negligible.
+      term: `lambda interface endpoint × ${config.lambdaEndpointAzs} AZ (+ $0.01/GB)`,
+      usd: config.lambdaEndpointAzs * MONTHLY.interfaceEndpointAzHour * h,
+    },
     { term: 'KMS keys × 2 (data, intake)', usd: 2 * MONTHLY.kmsKey },
     { term: 'Secrets Manager × 1', usd: MONTHLY.secret },
     { term: `CloudWatch alarms × ${alarms} + dashboard`, usd: alarms * MONTHLY.alarm + MONTHLY.dashboard },
@@ -158,7 +164,8 @@ async function main(): Promise<void> {
   console.log('| document | workflow | Textract | overhead | share |');
   console.log('|---|---|---:|---:|---:|');
   for (const line of overheads) console.log(line);
-  const alarms = 4 + 3 + 11 + 1;
+  // Dead letters ×2, executions failed/timed out ×2; Textract throttles ×3; errors per function; REST 5xx.
+  const alarms = 4 + 3 + FUNCTION_NAMES.length + 1;
   for (const config of Object.values(STAGE_CONFIGS))
     print(`Fixed monthly cost — ${config.stage}`, monthlyCost(config, alarms));
   console.log('\nReproduce: npm run cost   (prices and assumptions: bench/cost-model.ts)');

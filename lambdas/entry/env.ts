@@ -77,6 +77,18 @@ const workflow = {
   STATE_MACHINE_ARN: arn('states', 'stateMachine:'),
 };
 
+/**
+ * A Lambda function ARN (optionally with a version or alias), character by character: the migrate
+ * function writes it into SQL (`ALTER DATABASE … SET` takes no bind parameters), so nothing that
+ * could close a string literal may pass.
+ */
+const lambdaFunctionArn = z
+  .string()
+  .regex(
+    /^arn:aws(-[a-z]+)*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/,
+    'must be the ARN of a lambda function',
+  );
+
 /** What the pipeline's Lambda steps share: the task row, the bucket, the owner's sockets. */
 const pipeline = { ...logging, ...database, ...documents, ...realtime };
 
@@ -142,8 +154,16 @@ export const ENV_SCHEMAS = {
     /** Attempts before a stuck task is failed with `TIMEOUT`. @default '3' */
     JANITOR_MAX_ATTEMPTS: positiveInt(3),
   }),
-  /** CloudFormation custom resource (CDK Provider `onEvent`): applies the migrations. */
-  migrate: z.object({ ...logging, ...database }),
+  /**
+   * Invoked by the database (RDS `aws_lambda` extension) when a task changes outside untxt: pushes
+   * `db_change` to the owner's sockets.
+   */
+  dbChange: z.object({ ...logging, ...database, ...realtime }),
+  /**
+   * CloudFormation custom resource (CDK Provider `onEvent`): applies the migrations, then names the
+   * `dbChange` function in the database setting the task-change trigger reads.
+   */
+  migrate: z.object({ ...logging, ...database, DB_CHANGE_FUNCTION_ARN: lambdaFunctionArn }),
 } as const;
 
 /** The Lambda functions of the stack. */
@@ -179,5 +199,6 @@ export const ENTRY_FILES: Record<FunctionName, string> = {
   writeResult: 'lambdas/entry/write-result.ts',
   markFailed: 'lambdas/entry/mark-failed.ts',
   janitor: 'lambdas/entry/janitor.ts',
+  dbChange: 'lambdas/entry/db-change.ts',
   migrate: 'lambdas/entry/migrate.ts',
 };

@@ -65,6 +65,12 @@ export const FUNCTION_SETTINGS = {
     timeoutSeconds: 300,
     description: 'Scheduled: re-drives stuck tasks, purges expired data',
   },
+  dbChange: {
+    // One connection lookup and a few PostToConnection calls per change made outside untxt.
+    memorySize: 256,
+    timeoutSeconds: 15,
+    description: 'Task changed outside untxt (invoked by the database): db_change to the owner',
+  },
   migrate: {
     memorySize: 512,
     timeoutSeconds: 300,

@@ -20,6 +20,12 @@ export interface StageConfig {
   readonly backupRetentionDays: number;
   /** NAT gateways, one per AZ for HA in prod (see docs/aws.md for the NAT vs endpoints choice). */
   readonly natGateways: number;
+  /**
+   * AZs of the `lambda` interface endpoint the database invokes the dbChange function through. One
+   * serves a single-AZ instance (an endpoint in another AZ of the VPC is still reachable); a Multi-AZ
+   * instance gets one per AZ so that a failover does not depend on the other AZ.
+   */
+  readonly lambdaEndpointAzs: number;
   /** Days CloudWatch keeps function, API and state-machine logs. */
   readonly logRetentionDays: number;
   /** Origins allowed to call the API and POST to the bucket besides the CloudFront domain. */
@@ -45,6 +51,7 @@ export const STAGE_CONFIGS: Record<StageName, StageConfig> = {
     deletionProtection: false,
     backupRetentionDays: 1,
     natGateways: 1,
+    lambdaEndpointAzs: 1,
     logRetentionDays: 30,
     extraWebOrigins: ['http://localhost:3000', 'http://localhost:5173'],
     threatProtection: false,
@@ -61,6 +68,7 @@ export const STAGE_CONFIGS: Record<StageName, StageConfig> = {
     deletionProtection: true,
     backupRetentionDays: 14,
     natGateways: 2,
+    lambdaEndpointAzs: 2,
     logRetentionDays: 365,
     extraWebOrigins: [],
     threatProtection: true,

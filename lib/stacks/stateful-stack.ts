@@ -25,6 +25,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config.js';
+import { DatabaseLambdaAccess } from '../constructs/database-lambda-access.js';
 import { DocumentStore } from '../constructs/document-store.js';
 import { IntakeQueue } from '../constructs/intake-queue.js';
 import { UserDirectory } from '../constructs/user-directory.js';
@@ -52,6 +53,11 @@ export class StatefulStack extends Stack {
   readonly intake: IntakeQueue;
   readonly database: DatabaseInstance;
   readonly proxy: DatabaseProxy;
+  /**
+   * The database's way to Lambda (`aws_lambda` extension): its role, associated with the instance,
+   * and the `lambda` interface endpoint. The app stack grants the role its one function.
+   */
+  readonly databaseLambda: DatabaseLambdaAccess;
   /** Attached to every function; the only source the proxy accepts connections from. */
   readonly functionSecurityGroup: SecurityGroup;
   readonly users: UserDirectory;
@@ -182,7 +188,12 @@ export class StatefulStack extends Stack {
       monitoringInterval: Duration.seconds(60),
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: this.key,
-      parameters: { 'rds.force_ssl': '1' },
+      parameters: {
+        'rds.force_ssl': '1',
+        // Lets RDS resolve the lambda interface endpoint's private DNS name (aws_lambda extension).
+        // A static parameter: an instance created before it needs one reboot (docs/aws.md).
+        'rds.custom_dns_resolution': '1',
+      },
       removalPolicy: config.removalPolicy,
     });
     // Only the instance itself waits for them (the proxy's role, also under `database`, must not).
@@ -191,6 +202,14 @@ export class StatefulStack extends Stack {
     this.database.addRotationSingleUser({
       automaticallyAfter: Duration.days(30),
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    this.databaseLambda = new DatabaseLambdaAccess(this, 'DatabaseLambda', {
+      vpc: this.vpc,
+      database: this.database,
+      instanceIdentifier,
+      databaseSecurityGroup,
+      functionSecurityGroup: this.functionSecurityGroup,
+      endpointAzs: config.lambdaEndpointAzs,
     });
     this.proxy = this.database.addProxy('Proxy', {
       secrets: [this.database.secret!],

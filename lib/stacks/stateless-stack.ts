@@ -175,7 +175,10 @@ export class StatelessStack extends Stack {
       USER_POOL_CLIENT_ID: stateful.users.client.userPoolClientId,
     });
     const janitor = make('janitor', { ...database, ...realtime, ...workflow });
-    const migrate = make('migrate', { ...database });
+    // Invoked by the database (aws_lambda) for changes made outside untxt; migrate names it there.
+    const dbChange = make('dbChange', { ...database, ...realtime });
+    stateful.databaseLambda.allowInvoke(this, 'DatabaseInvokesDbChange', dbChange);
+    const migrate = make('migrate', { ...database, DB_CHANGE_FUNCTION_ARN: dbChange.functionArn });
     this.functions = {
       api,
       ws,
@@ -187,6 +190,7 @@ export class StatelessStack extends Stack {
       writeResult,
       markFailed,
       janitor,
+      dbChange,
       migrate,
     };
 
@@ -202,6 +206,7 @@ export class StatelessStack extends Stack {
       writeResult,
       markFailed,
       janitor,
+      dbChange,
     ]) {
       this.realtime.grantManageConnections(fn);
     }
@@ -344,8 +349,9 @@ export class StatelessStack extends Stack {
     new CustomResource(this, 'Migrations', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::UntxtMigrations',
-      // A new migration file changes the fingerprint, so CloudFormation calls the handler again.
-      properties: { migrations: migrationsFingerprint() },
+      // A new migration file changes the fingerprint, and a replaced dbChange function its ARN: either
+      // makes CloudFormation call the handler again (which names the function in the database).
+      properties: { migrations: migrationsFingerprint(), changeFunction: dbChange.functionArn },
     });
 
     // ── Monitoring ───────────────────────────────────────────────────────────────────────────────

@@ -80,6 +80,7 @@ const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
   ],
   markFailed: ['execute-api:ManageConnections'],
   janitor: ['execute-api:ManageConnections', 'states:StartExecution'],
+  dbChange: ['execute-api:ManageConnections'],
   migrate: [],
 };
 
@@ -215,6 +216,26 @@ describe('IAM least privilege', () => {
       'RecognizeFunction',
       'StartTextDetectionFunction',
       'WriteResultFunction',
+    ]);
+  });
+
+  it('lets the database’s role invoke exactly the dbChange function, granted from the app stack', () => {
+    // Prepare
+    const roleOutput = `PublishOutputRef${logicalIdOf(stacks.stateful.databaseLambda.role)}`;
+
+    // Act
+    const policies = Object.values(stacks.statelessTemplate.findResources('AWS::IAM::ManagedPolicy')).filter(
+      (policy) => JSON.stringify(policy.Properties.Roles).includes(roleOutput),
+    );
+
+    // Assess
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stacks.stateless.functions.dbChange), 'Arn'] },
+      },
     ]);
   });
 

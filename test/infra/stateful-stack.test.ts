@@ -268,6 +268,128 @@ describe('StatefulStack', () => {
     });
   });
 
+  describe('database to Lambda (aws_lambda extension)', () => {
+    const access = () => dev.stateful.databaseLambda;
+
+    it('associates a role only RDS, for this account and this instance, may assume, for the Lambda feature', () => {
+      // Prepare
+      const template = dev.statefulTemplate;
+      const roleId = logicalIdOf(access().role);
+
+      // Act
+      const role = template.toJSON().Resources[roleId];
+
+      // Assess
+      template.hasResourceProperties('AWS::RDS::DBInstance', {
+        DBInstanceIdentifier: 'untxt-dev-postgres',
+        AssociatedRoles: [{ FeatureName: 'Lambda', RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } }],
+      });
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'rds.amazonaws.com' },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':rds:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':db:untxt-dev-postgres',
+                  ],
+                ],
+              },
+            },
+          },
+        },
+      ]);
+      // Its one permission comes from the app stack, next to the function it may invoke.
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain(`"${roleId}"`);
+    });
+
+    it('lets RDS resolve a lambda interface endpoint with private DNS, in one AZ in dev and one per AZ in prod', () => {
+      // Prepare
+      const endpointOf = (stacks: UntxtStacks) =>
+        stacks.statefulTemplate.toJSON().Resources[logicalIdOf(stacks.stateful.databaseLambda.endpoint)];
+
+      // Act
+      const devEndpoint = endpointOf(dev);
+      const prodEndpoint = endpointOf(prod);
+
+      // Assess
+      expect(devEndpoint.Properties).toMatchObject({
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.lambda']] },
+        SecurityGroupIds: [{ 'Fn::GetAtt': [logicalIdOf(access().endpointSecurityGroup), 'GroupId'] }],
+      });
+      expect(devEndpoint.Properties.SubnetIds).toEqual([
+        { Ref: expect.stringMatching(/^NetworkdataSubnet1/) },
+      ]);
+      expect(devEndpoint.Properties.SubnetIds).toHaveLength(1);
+      expect(prodEndpoint.Properties.SubnetIds).toHaveLength(2);
+      for (const subnet of prodEndpoint.Properties.SubnetIds as Array<{ Ref: string }>)
+        expect(subnet.Ref).toMatch(/^NetworkdataSubnet\d/);
+      dev.statefulTemplate.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+        Parameters: { 'rds.force_ssl': '1', 'rds.custom_dns_resolution': '1' },
+      });
+    });
+
+    it('admits only the database and the functions to the endpoint, on 443, and the database nowhere else', () => {
+      // Prepare
+      const template = dev.statefulTemplate;
+      const groupId = (id: string) => ({ 'Fn::GetAtt': [id, 'GroupId'] });
+      const endpointGroup = groupId(logicalIdOf(access().endpointSecurityGroup));
+      const databaseGroup = groupId(logicalIdOf(dev.stateful.database.connections.securityGroups[0]!));
+
+      // Act
+      const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'))
+        .map((rule) => rule.Properties)
+        .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify(endpointGroup));
+      const databaseEgress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress'))
+        .map((rule) => rule.Properties)
+        .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify(databaseGroup));
+
+      // Assess
+      expect(
+        ingress.map((rule) => [rule.IpProtocol, rule.FromPort, rule.ToPort, rule.SourceSecurityGroupId]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['tcp', 443, 443, databaseGroup],
+          ['tcp', 443, 443, groupId(logicalIdOf(dev.stateful.functionSecurityGroup))],
+        ]),
+      );
+      expect(ingress).toHaveLength(2);
+      expect(databaseEgress).toEqual([
+        expect.objectContaining({
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          DestinationSecurityGroupId: endpointGroup,
+        }),
+      ]);
+      const group = template.toJSON().Resources[logicalIdOf(access().endpointSecurityGroup)];
+      expect(JSON.stringify(group.Properties.SecurityGroupIngress ?? [])).not.toContain('CidrIp');
+    });
+
+    it('refers to nothing in the app stack', () => {
+      // Prepare
+      const template = JSON.stringify(dev.statefulTemplate.toJSON());
+
+      // Act / Assess: the data stack deploys (and stays) without the app stack
+      expect(template).not.toContain('Fn::ImportValue');
+      expect(template).not.toContain('Fn::GetStackOutput');
+    });
+  });
+
   describe('users', () => {
     it('has a strong password policy, optional TOTP MFA, an admins group and a public client', () => {
       // Prepare

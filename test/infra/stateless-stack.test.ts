@@ -353,6 +353,45 @@ describe('StatelessStack', () => {
       });
     });
 
+    it('names the dbChange function to migrate, and runs migrate again when the function is replaced', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act
+      const migrate = template.toJSON().Resources[fnId('migrate')];
+
+      // Assess
+      expect(migrate.Properties.Environment.Variables.DB_CHANGE_FUNCTION_ARN).toEqual(fnArn('dbChange'));
+      template.hasResourceProperties('Custom::UntxtMigrations', { changeFunction: fnArn('dbChange') });
+    });
+
+    it('gives dbChange the database and the WebSocket stage, which the database invokes asynchronously', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act
+      const variables = template.toJSON().Resources[fnId('dbChange')].Properties.Environment.Variables;
+
+      // Assess
+      expect(Object.keys(variables).sort()).toEqual([
+        'DB_NAME',
+        'DB_PORT',
+        'DB_PROXY_ENDPOINT',
+        'DB_USER',
+        'NODE_OPTIONS',
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_SERVICE_NAME',
+        'WEBSOCKET_MANAGEMENT_ENDPOINT',
+      ]);
+      // No event source, rule or subscription: only the database's role may invoke it (iam.test.ts).
+      expect(JSON.stringify(template.findResources('AWS::Lambda::EventSourceMapping'))).not.toContain(
+        fnId('dbChange'),
+      );
+      expect(JSON.stringify(template.findResources('AWS::Lambda::Permission'))).not.toContain(
+        fnId('dbChange'),
+      );
+    });
+
     it('runs the janitor every 15 minutes with retries and a dead-letter queue', () => {
       // Prepare / Act / Assess
       stacks.statelessTemplate.hasResourceProperties('AWS::Events::Rule', {

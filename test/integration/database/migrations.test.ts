@@ -1,10 +1,26 @@
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../database/connect.js';
 import { migrateToLatest } from '../../../database/migrate.js';
 import { migrations } from '../../../database/migrations/index.js';
+import { APPLICATION_NAME } from '../../../database/pg-types.js';
+import { PGliteDialect } from '../../../database/pglite-dialect.js';
 import { createTask, transitionTask } from '../../../database/repositories/index.js';
-import { databaseBackends, seedTask, seedUser } from '../../helpers/databases.js';
+import type { Database } from '../../../database/schema.js';
+import {
+  installAwsLambdaStandIn,
+  recordedInvokes,
+  registerAwsLambdaExtension,
+} from '../../helpers/aws-lambda-stand-in.js';
+import {
+  createPostgresDatabase,
+  databaseBackends,
+  seedTask,
+  seedUser,
+  TEST_DATABASE_URL,
+} from '../../helpers/databases.js';
 
 const TABLES = ['connections', 'files', 'results', 'task_events', 'tasks', 'text_jobs', 'users'];
 
@@ -259,8 +275,10 @@ describe.each(await databaseBackends())('Backend: $name (fresh database)', ({ cr
         const initial = migrations['2026-11-22T10-00-00-initial'];
         const textJobs = migrations['2026-11-22T12-00-00-text-jobs'];
         const changeOrigin = migrations['2026-11-22T13-00-00-change-origin'];
+        const changeFunction = migrations['2026-12-02T10-00-00-change-function'];
 
         // Act: later migrations first, as Kysely's migrateDown would
+        await changeFunction?.down?.(handle.db);
         await changeOrigin?.down?.(handle.db);
         await textJobs?.down?.(handle.db);
         await initial?.down?.(handle.db);
@@ -272,6 +290,241 @@ describe.each(await databaseBackends())('Backend: $name (fresh database)', ({ cr
           WHERE n.nspname = current_schema() AND p.proname = 'untxt_notify_task_change'
         `.execute(handle.db);
         expect(functions.rows).toEqual([]);
+      } finally {
+        await handle.close();
+      }
+    });
+  });
+});
+
+/** What `ALTER DATABASE … SET untxt.change_function_arn` gives every new session on AWS. */
+const CHANGE_FUNCTION_ARN = 'arn:aws:lambda:eu-central-1:123456789012:function:untxt-dev-db-change';
+
+/** A database as an outside writer (psql) sees it, with the warnings its statements raise. */
+interface OutsideWriterBench {
+  db: Kysely<Database>;
+  listen: DatabaseHandle['listen'];
+  /** `UPDATE tasks` as psql would, in a session where the change function is named. */
+  updateAsPsql: (taskId: string) => Promise<string[]>;
+  close: () => Promise<void>;
+}
+
+/** A migrated in-memory PGlite, driven directly so that its notices can be read. */
+async function pgliteBench(): Promise<OutsideWriterBench & { pglite: PGlite }> {
+  const pglite = await PGlite.create();
+  await pglite.exec(`SET application_name = '${APPLICATION_NAME}'`);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  await migrateToLatest(db);
+  return {
+    pglite,
+    db,
+    listen: async (channel, onMessage) => {
+      const unlisten = await pglite.listen(channel, onMessage);
+      return async () => unlisten();
+    },
+    updateAsPsql: async (taskId) => {
+      const warnings: string[] = [];
+      // One session: psql's settings go away again before untxt's own queries run.
+      await pglite.exec(
+        `SET application_name = 'psql'; SET untxt.change_function_arn = '${CHANGE_FUNCTION_ARN}'`,
+      );
+      try {
+        await pglite.query(`UPDATE tasks SET status = 'completed', stage = 'done' WHERE id = $1`, [taskId], {
+          onNotice: (notice) => warnings.push(`${notice.severity}: ${notice.message}`),
+        });
+      } finally {
+        await pglite.exec(`SET application_name = '${APPLICATION_NAME}'; RESET untxt.change_function_arn`);
+      }
+      return warnings;
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** A migrated schema on the PostgreSQL server, written to by a second client named `psql`. */
+async function postgresBench(): Promise<OutsideWriterBench> {
+  const handle = await createPostgresDatabase();
+  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(handle.db);
+  return {
+    db: handle.db,
+    listen: (channel, onMessage) => handle.listen(channel, onMessage),
+    updateAsPsql: async (taskId) => {
+      const warnings: string[] = [];
+      const client = new pg.Client({
+        connectionString: TEST_DATABASE_URL,
+        application_name: 'psql',
+        options: `-c search_path=${rows[0]!.schema}`,
+      });
+      client.on('notice', (notice) => warnings.push(`${notice.severity}: ${notice.message}`));
+      await client.connect();
+      try {
+        await client.query(`SET untxt.change_function_arn = '${CHANGE_FUNCTION_ARN}'`);
+        await client.query(`UPDATE tasks SET status = 'completed', stage = 'done' WHERE id = $1`, [taskId]);
+      } finally {
+        await client.end();
+      }
+      return warnings;
+    },
+    close: () => handle.close(),
+  };
+}
+
+describe.each(await databaseBackends())('Backend: $name (no aws_lambda extension)', ({ name }) => {
+  describe('Function: untxt_notify_task_change', () => {
+    it('still notifies, and tries no invoke, when a function is named but the extension is absent', async () => {
+      // Prepare
+      const bench = name === 'pglite' ? await pgliteBench() : await postgresBench();
+      try {
+        const user = await seedUser(bench.db);
+        const { task } = await seedTask(bench.db, { userId: user.id, status: 'failed' });
+        const payloads: Array<Record<string, unknown>> = [];
+        const unlisten = await bench.listen('untxt_task_changes', (payload) => {
+          payloads.push(JSON.parse(payload) as Record<string, unknown>);
+        });
+
+        // Act
+        const warnings = await bench.updateAsPsql(task.id);
+        const mine = () => payloads.filter((payload) => payload.recordId === task.id);
+        await waitFor(payloads, () => mine().length >= 1);
+        await unlisten();
+
+        // Assess: an attempted invoke would have failed (no aws_lambda schema) and warned
+        expect(mine()).toEqual([
+          expect.objectContaining({ operation: 'UPDATE', status: 'completed', origin: 'psql' }),
+        ]);
+        expect(warnings).toEqual([]);
+      } finally {
+        await bench.close();
+      }
+    });
+  });
+});
+
+describe('Backend: pglite (aws_lambda stand-in)', () => {
+  describe('Function: untxt_notify_task_change', () => {
+    let bench: Awaited<ReturnType<typeof pgliteBench>>;
+    let task: { id: string; user_id: string };
+
+    const prepare = async (options: { registered: boolean; fail?: boolean }) => {
+      bench = await pgliteBench();
+      await installAwsLambdaStandIn(bench.pglite, { fail: options.fail ?? false });
+      if (options.registered) await registerAwsLambdaExtension(bench.pglite);
+      const user = await seedUser(bench.db);
+      ({ task } = await seedTask(bench.db, { userId: user.id, status: 'failed' }));
+    };
+
+    afterEach(async () => {
+      await bench?.close();
+    });
+
+    it('invokes the named function asynchronously with the change when a writer outside untxt updates a task', async () => {
+      // Prepare
+      await prepare({ registered: true });
+
+      // Act
+      const warnings = await bench.updateAsPsql(task.id);
+
+      // Assess
+      expect(await recordedInvokes(bench.pglite)).toEqual([
+        {
+          functionName: CHANGE_FUNCTION_ARN,
+          invocationType: 'Event',
+          payload: {
+            table: 'tasks',
+            operation: 'UPDATE',
+            recordId: task.id,
+            userId: task.user_id,
+            status: 'completed',
+            stage: 'done',
+            progress: 0,
+            deleted: false,
+            origin: 'psql',
+          },
+        },
+      ]);
+      expect(warnings).toEqual([]);
+    });
+
+    it('invokes nothing when the extension is not installed, even with its functions present', async () => {
+      // Prepare
+      await prepare({ registered: false });
+
+      // Act
+      await bench.updateAsPsql(task.id);
+
+      // Assess
+      expect(await recordedInvokes(bench.pglite)).toEqual([]);
+    });
+
+    it('invokes nothing for untxt’s own writes, which already push task_update', async () => {
+      // Prepare
+      await prepare({ registered: true });
+      await bench.pglite.exec(`SET untxt.change_function_arn = '${CHANGE_FUNCTION_ARN}'`);
+
+      // Act
+      await transitionTask(bench.db, { taskId: task.id, from: ['failed'], to: 'queued' });
+
+      // Assess
+      expect(await recordedInvokes(bench.pglite)).toEqual([]);
+    });
+
+    it('invokes nothing when no function is named', async () => {
+      // Prepare
+      await prepare({ registered: true });
+
+      // Act
+      await bench.pglite.exec(`SET application_name = 'psql'`);
+      await bench.pglite.query(`UPDATE tasks SET status = 'completed' WHERE id = $1`, [task.id]);
+      await bench.pglite.exec(`SET application_name = '${APPLICATION_NAME}'`);
+
+      // Assess
+      expect(await recordedInvokes(bench.pglite)).toEqual([]);
+    });
+
+    it('keeps the writer’s update, and its notification, with a warning when the invoke fails', async () => {
+      // Prepare
+      await prepare({ registered: true, fail: true });
+      const payloads: string[] = [];
+      const unlisten = await bench.listen('untxt_task_changes', (payload) => payloads.push(payload));
+
+      // Act
+      const warnings = await bench.updateAsPsql(task.id);
+      await waitFor(payloads, (items) => items.length >= 1);
+      await unlisten();
+
+      // Assess
+      const row = await bench.db
+        .selectFrom('tasks')
+        .select('status')
+        .where('id', '=', task.id)
+        .executeTakeFirstOrThrow();
+      expect(row.status).toBe('completed');
+      expect(payloads).toHaveLength(1);
+      expect(warnings).toEqual([
+        `WARNING: untxt: could not invoke ${CHANGE_FUNCTION_ARN} for task ${task.id}: Lambda is unreachable`,
+      ]);
+    });
+  });
+});
+
+describe.each(await databaseBackends())('Backend: $name (fresh database)', ({ create }) => {
+  describe('Function: down (2026-12-02T10-00-00-change-function)', () => {
+    it('gives the trigger function back its invoker’s rights and its NOTIFY-only body', async () => {
+      // Prepare
+      const handle = await create();
+      try {
+        // Act
+        await migrations['2026-12-02T10-00-00-change-function']?.down?.(handle.db);
+
+        // Assess
+        const { rows } = await sql<{ definer: boolean; invokes: boolean; notifies: boolean }>`
+          SELECT p.prosecdef AS definer,
+                 p.prosrc LIKE '%aws_lambda%' AS invokes,
+                 p.prosrc LIKE '%pg_notify%' AS notifies
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname = current_schema() AND p.proname = 'untxt_notify_task_change'
+        `.execute(handle.db);
+        expect(rows).toEqual([{ definer: false, invokes: false, notifies: true }]);
       } finally {
         await handle.close();
       }

@@ -4,6 +4,7 @@
  */
 import {
   ApiGatewayManagementApiClient,
+  GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -17,17 +18,19 @@ import {
 } from '@aws-sdk/client-textract';
 import type { APIGatewayProxyEvent, CloudFormationCustomResourceEvent, SNSEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../../../database/connect.js';
 import { migrateToLatest } from '../../../../database/migrate.js';
 import { migrations } from '../../../../database/migrations/index.js';
 import {
+  findConnection,
   findResult,
   findTaskById,
   findTextJob,
   saveConnection,
   saveTextJobStart,
+  setSubscriptions,
 } from '../../../../database/repositories/index.js';
 import type { Database } from '../../../../database/schema.js';
 import { resultKeys, resultPrefix } from '../../../../lambdas/core/keys.js';
@@ -68,6 +71,7 @@ const ENTRY_MODULES: Record<string, () => Promise<unknown>> = {
   'write-result': () => import('../../../../lambdas/entry/write-result.js'),
   'mark-failed': () => import('../../../../lambdas/entry/mark-failed.js'),
   janitor: () => import('../../../../lambdas/entry/janitor.js'),
+  'db-change': () => import('../../../../lambdas/entry/db-change.js'),
   migrate: () => import('../../../../lambdas/entry/migrate.js'),
 };
 
@@ -113,7 +117,9 @@ describe('Function: handler (environment)', () => {
     ['writeResult', 'write-result', 'DB_PROXY_ENDPOINT'],
     ['markFailed', 'mark-failed', 'DB_NAME'],
     ['janitor', 'janitor', 'STATE_MACHINE_ARN'],
+    ['dbChange', 'db-change', 'WEBSOCKET_MANAGEMENT_ENDPOINT'],
     ['migrate', 'migrate', 'DB_USER'],
+    ['migrate', 'migrate', 'DB_CHANGE_FUNCTION_ARN'],
   ])('fails the %s function (%s.ts) naming %s when it is not set', async (name, file, variable) => {
     // Prepare
     stubEnvironment([variable]);
@@ -516,6 +522,113 @@ describe('Function: handler (janitor)', () => {
   });
 });
 
+describe('Function: handler (dbChange)', () => {
+  /** The trigger's payload as the aws_lambda extension hands it over (an UPDATE in psql). */
+  const change = (task: { id: string; user_id: string }, origin = 'psql') => ({
+    table: 'tasks',
+    operation: 'UPDATE',
+    recordId: task.id,
+    userId: task.user_id,
+    status: 'completed',
+    stage: 'done',
+    progress: 100,
+    deleted: false,
+    origin,
+  });
+  const posted = () =>
+    managementMock
+      .commandCalls(PostToConnectionCommand)
+      .map((call) => call.args[0].input)
+      .sort((a, b) => String(a.ConnectionId).localeCompare(String(b.ConnectionId)));
+
+  it('pushes db_change to the owner’s connections that follow the task when it changed outside untxt', async () => {
+    // Prepare
+    const owner = await seedUser(db);
+    const stranger = await seedUser(db);
+    const { task } = await seedTask(db, { userId: owner.id, status: 'failed' });
+    await saveConnection(db, { id: 'conn-all', userId: owner.id });
+    await saveConnection(db, { id: 'conn-this-task', userId: owner.id });
+    await setSubscriptions(db, { id: 'conn-this-task', taskIds: [task.id] });
+    await saveConnection(db, { id: 'conn-other-task', userId: owner.id });
+    await setSubscriptions(db, { id: 'conn-other-task', taskIds: ['0b0e8f3e-3f59-4d3c-9a53-7a8a1f0e2c11'] });
+    await saveConnection(db, { id: 'conn-stranger', userId: stranger.id });
+    managementMock.on(PostToConnectionCommand).resolves({});
+    const handler = await coldStart('db-change');
+
+    // Act
+    const result = await handler(change(task), lambdaContext('dbChange'));
+
+    // Assess
+    expect(result).toEqual({ delivered: 2 });
+    const data = new TextEncoder().encode(
+      JSON.stringify({
+        type: 'db_change',
+        table: 'tasks',
+        operation: 'UPDATE',
+        recordId: task.id,
+        status: 'completed',
+      }),
+    );
+    expect(posted()).toEqual([
+      { ConnectionId: 'conn-all', Data: data },
+      { ConnectionId: 'conn-this-task', Data: data },
+    ]);
+    const client = managementMock.commandCalls(PostToConnectionCommand)[0]
+      ?.thisValue as ApiGatewayManagementApiClient;
+    const endpoint = await (client.config.endpoint as () => Promise<{ hostname: string; path: string }>)();
+    expect(`${endpoint.hostname}${endpoint.path}`).toBe(`ws123.execute-api.${REGION}.amazonaws.com/prod`);
+  });
+
+  it('deletes a connection that is gone and counts only the pushes that arrived', async () => {
+    // Prepare
+    const owner = await seedUser(db);
+    const { task } = await seedTask(db, { userId: owner.id });
+    await saveConnection(db, { id: 'conn-live', userId: owner.id });
+    await saveConnection(db, { id: 'conn-gone', userId: owner.id });
+    managementMock.on(PostToConnectionCommand).resolves({});
+    managementMock
+      .on(PostToConnectionCommand, { ConnectionId: 'conn-gone' })
+      .rejects(new GoneException({ message: 'Gone', $metadata: {} }));
+    const handler = await coldStart('db-change');
+
+    // Act
+    const result = await handler(change(task), lambdaContext('dbChange'));
+
+    // Assess
+    expect(result).toEqual({ delivered: 1 });
+    expect(await findConnection(db, 'conn-gone')).toBeUndefined();
+    expect(await findConnection(db, 'conn-live')).toBeDefined();
+  });
+
+  it('pushes nothing for a change untxt made itself, which already went out as task_update', async () => {
+    // Prepare
+    const owner = await seedUser(db);
+    const { task } = await seedTask(db, { userId: owner.id });
+    await saveConnection(db, { id: 'conn-1', userId: owner.id });
+    const handler = await coldStart('db-change');
+
+    // Act
+    const result = await handler(change(task, 'untxt'), lambdaContext('dbChange'));
+
+    // Assess
+    expect(result).toEqual({ delivered: 0 });
+    expect(managementMock.calls()).toHaveLength(0);
+  });
+
+  it('ignores an event that is not a task change, without touching the database or the sockets', async () => {
+    // Prepare
+    state.db = undefined;
+    const handler = await coldStart('db-change');
+
+    // Act
+    const result = await handler({ hello: 'from the console' }, lambdaContext('dbChange'));
+
+    // Assess
+    expect(result).toEqual({ delivered: 0 });
+    expect(managementMock.calls()).toHaveLength(0);
+  });
+});
+
 describe('Function: handler (migrate)', () => {
   const event = (requestType: 'Create' | 'Update' | 'Delete') =>
     ({
@@ -530,7 +643,16 @@ describe('Function: handler (migrate)', () => {
       ...(requestType !== 'Create' && { PhysicalResourceId: 'untxt-database-migrations' }),
     }) as unknown as CloudFormationCustomResourceEvent;
 
-  it('applies every migration and reports them when the resource is created', async () => {
+  /** The settings `ALTER DATABASE … SET` gave the current database. */
+  const databaseSettings = async (target: Kysely<Database>) => {
+    const { rows } = await sql<{ setconfig: string[] | null }>`
+      SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+      WHERE d.datname = current_database() AND s.setrole = 0
+    `.execute(target);
+    return rows.flatMap((row) => row.setconfig ?? []);
+  };
+
+  it('applies every migration, reports them and names the dbChange function when the resource is created', async () => {
     // Prepare
     const fresh = await createDatabase({ inMemory: true });
     state.db = fresh.db;
@@ -538,9 +660,10 @@ describe('Function: handler (migrate)', () => {
 
     // Act
     const response = await handler(event('Create'), lambdaContext('migrate'));
+    const settings = await databaseSettings(fresh.db);
     await fresh.close();
 
-    // Assess
+    // Assess: PGlite has no aws_lambda, so only the setting is written, and nothing fails
     expect(response).toEqual({
       PhysicalResourceId: 'untxt-database-migrations',
       Data: {
@@ -548,6 +671,47 @@ describe('Function: handler (migrate)', () => {
         Latest: MIGRATION_NAMES.at(-1),
       },
     });
+    expect(settings).toEqual([`untxt.change_function_arn=${FULL_ENV.DB_CHANGE_FUNCTION_ARN}`]);
+  });
+
+  it('names the new function when the resource is updated after the function was replaced', async () => {
+    // Prepare
+    const fresh = await createDatabase({ inMemory: true });
+    state.db = fresh.db;
+    await (
+      await coldStart('migrate')
+    )(event('Create'), lambdaContext('migrate'));
+    const replaced = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:untxt-test-db-change-2`;
+    vi.stubEnv('DB_CHANGE_FUNCTION_ARN', replaced);
+    const handler = await coldStart('migrate');
+
+    // Act
+    await handler(event('Update'), lambdaContext('migrate'));
+    const settings = await databaseSettings(fresh.db);
+    await fresh.close();
+
+    // Assess
+    expect(settings).toEqual([`untxt.change_function_arn=${replaced}`]);
+  });
+
+  it('refuses a function ARN that could break out of the SQL literal, naming the variable, before migrating', async () => {
+    // Prepare
+    const fresh = await createDatabase({ inMemory: true });
+    state.db = fresh.db;
+    vi.stubEnv(
+      'DB_CHANGE_FUNCTION_ARN',
+      `arn:aws:lambda:${REGION}:${ACCOUNT}:function:x' RESET ALL; DROP TABLE tasks; --`,
+    );
+    const handler = await coldStart('migrate');
+
+    // Act
+    const invocation = handler(event('Create'), lambdaContext('migrate'));
+
+    // Assess
+    await expect(invocation).rejects.toThrow('DB_CHANGE_FUNCTION_ARN must be the ARN of a lambda function');
+    const settings = await databaseSettings(fresh.db);
+    await fresh.close();
+    expect(settings).toEqual([]);
   });
 
   it('applies nothing and keeps the physical id when the resource is updated with no new migration', async () => {

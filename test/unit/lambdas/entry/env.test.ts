@@ -109,11 +109,16 @@ describe('Constant: ENV_SCHEMAS', () => {
   it('types the CDK environment so that a missing variable fails to compile', () => {
     // Prepare
     // @ts-expect-error DB_USER is required for the migrate function
-    const incomplete: FunctionEnvironment<'migrate'> = { DB_PROXY_ENDPOINT: 'host', DB_NAME: 'untxt' };
+    const incomplete: FunctionEnvironment<'migrate'> = {
+      DB_PROXY_ENDPOINT: 'host',
+      DB_NAME: 'untxt',
+      DB_CHANGE_FUNCTION_ARN: FULL_ENV.DB_CHANGE_FUNCTION_ARN,
+    };
     const complete: FunctionEnvironment<'migrate'> = {
       DB_PROXY_ENDPOINT: 'host',
       DB_NAME: 'untxt',
       DB_USER: 'app',
+      DB_CHANGE_FUNCTION_ARN: FULL_ENV.DB_CHANGE_FUNCTION_ARN,
     };
 
     // Act

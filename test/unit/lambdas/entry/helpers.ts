@@ -31,6 +31,7 @@ export const FULL_ENV = {
   TEXTRACT_SNS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:untxt-textract`,
   TEXTRACT_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/untxt-textract-publish`,
   APP_VERSION: '1.2.3',
+  DB_CHANGE_FUNCTION_ARN: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:untxt-test-db-change`,
 } as const;
 
 /** Stubs the whole environment (undone by `vi.unstubAllEnvs`), minus the `without` variables. */
