@@ -476,11 +476,6 @@ export async function taskThroughput(
   return rows.map((row) => ({ bucketStart: row.bucket_start, completed: row.completed, failed: row.failed }));
 }
 
-/** Records the workflow execution that processes the task's current attempt. */
-export async function setExecutionArn(db: Db, taskId: string, executionArn: string): Promise<void> {
-  await db.updateTable('tasks').set({ execution_arn: executionArn }).where('id', '=', taskId).execute();
-}
-
 /** The subset of `taskIds` that belongs to `userId` (malformed ids simply match nothing). */
 export async function findOwnedTaskIds(db: Db, userId: string, taskIds: string[]): Promise<string[]> {
   const wanted = taskIds.filter(isUuid);

@@ -1,10 +1,5 @@
-import {
-  findTaskByStorageKey,
-  setExecutionArn,
-  transitionTask,
-} from '../../../database/repositories/tasks.js';
+import { findTaskByStorageKey, transitionTask } from '../../../database/repositories/tasks.js';
 import { findUserById } from '../../../database/repositories/users.js';
-import { updateFile } from '../../../database/repositories/files.js';
 import { logger } from '../../shared/logger.js';
 import type { DispatchDeps } from '../deps.js';
 import { parseUploadKey } from '../keys.js';
@@ -87,7 +82,6 @@ export const dispatchObjectCreated = async (
         'UNSUPPORTED_TYPE',
         'The file is not a PDF, PNG, JPEG, TIFF or WEBP document',
       );
-    await updateFile(deps.db, task.file_id, { size_bytes: head.size, detected_content_type: detected });
     const queued = await transitionTask(deps.db, {
       taskId: task.id,
       from: ['awaiting_upload'],
@@ -105,12 +99,13 @@ export const dispatchObjectCreated = async (
   // execution, so it is started again. Should the first start have happened after all, the two runs
   // race for the task in Download and one of them ends there.
   if (task.status !== 'queued') return { outcome: 'duplicate', taskId: task.id };
-  const { executionArn } = await deps.workflow.start({
+  // The type, size and pages go on the file row in Download, which inspects the whole document; the
+  // execution ARN goes on the task with Download's claim.
+  await deps.workflow.start({
     taskId: task.id,
     userId: task.user_id,
     key: object.key,
     attempt: Math.max(task.attempts, 1),
   });
-  await setExecutionArn(deps.db, task.id, executionArn);
   return { outcome: 'started', taskId: task.id };
 };

@@ -24,40 +24,32 @@ import { pipelineInput, type DownloadOutput } from './pipeline.js';
  */
 export const downloadStep = async (deps: CoreDeps, rawInput: unknown): Promise<DownloadOutput> => {
   const input = pipelineInput.parse(rawInput);
-  const task = await findTaskById(deps.db, input.taskId);
-  if (!task) throw new NotFoundError(`Task ${input.taskId} not found`);
-  const prefix = resultPrefix(task.user_id, task.id, new Date(task.created_at));
-
   const processing = await transitionTask(deps.db, {
-    taskId: task.id,
+    taskId: input.taskId,
     from: ['queued'],
     attempt: input.attempt,
     to: 'processing',
     stage: 'download',
     progress: 5,
+    ...(input.executionArn === undefined ? {} : { executionArn: input.executionArn }),
   });
   if (!processing) {
-    logger.info('Another run owns this task; nothing to do', {
-      taskId: task.id,
-      status: task.status,
+    logger.info('Another run owns this task, or it moved on; nothing to do', {
+      taskId: input.taskId,
       attempt: input.attempt,
-      currentAttempt: task.attempts,
     });
-    return {
-      ...input,
-      mode: 'skip',
-      documentKey: input.key,
-      contentType: '',
-      pages: 0,
-      resultPrefix: prefix,
-    };
+    return { ...input, mode: 'skip', documentKey: input.key, contentType: '', pages: 0, resultPrefix: '' };
   }
+  const prefix = resultPrefix(processing.user_id, processing.id, new Date(processing.created_at));
 
-  // The push goes out while the document is read: both wait on the network, neither needs the other.
-  const [, head] = await Promise.all([
-    notifyTaskUpdate(deps, processing, { message: 'Checking the document' }),
+  // The push goes out while the task's file row and the object's size are read: all three wait on
+  // I/O, none needs the others.
+  const [task, head] = await Promise.all([
+    findTaskById(deps.db, input.taskId),
     deps.objects.head(input.key),
+    notifyTaskUpdate(deps, processing, { message: 'Checking the document' }),
   ]);
+  if (!task) throw new NotFoundError(`Task ${input.taskId} not found`);
   if (!head) throw new DocumentRejectedError('CORRUPT_DOCUMENT', 'The uploaded file no longer exists');
   if (head.size > LIMITS.maxUploadBytes)
     throw new DocumentRejectedError('FILE_TOO_LARGE', 'The file is larger than 50 MB');

@@ -31,6 +31,8 @@ export const pipelineInput = z.object({
   key: z.string().min(1),
   attempt: z.number().int().min(1),
   jobId: z.string().min(1).optional(),
+  /** The run's own execution, which Download records with its claim (`$$.Execution.Id`). */
+  executionArn: z.string().min(1).optional(),
 });
 export type PipelineInput = z.output<typeof pipelineInput>;
 

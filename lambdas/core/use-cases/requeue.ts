@@ -1,5 +1,5 @@
 import type { TaskWithFile } from '../../../database/repositories/tasks.js';
-import { setExecutionArn, transitionTask } from '../../../database/repositories/tasks.js';
+import { transitionTask } from '../../../database/repositories/tasks.js';
 import type { Task } from '../../../database/schema.js';
 import type { DispatchDeps } from '../deps.js';
 import type { TaskStatus } from '../task.js';
@@ -26,13 +26,12 @@ export const requeueTask = async (
     message,
   });
   if (!queued) return undefined;
-  const { executionArn } = await deps.workflow.start({
+  await deps.workflow.start({
     taskId: task.id,
     userId: task.user_id,
     key: task.storage_key,
     attempt: queued.attempts,
   });
-  await setExecutionArn(deps.db, task.id, executionArn);
   await notifyTaskUpdate(deps, queued, { message });
   return queued;
 };

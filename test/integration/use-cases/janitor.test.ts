@@ -29,7 +29,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       workflow: {
         start: vi.fn(async (input: WorkflowInput) => {
           started.push(input);
-          return { executionArn: `arn:execution:${input.taskId}-${input.attempt}`, started: true };
+          return { executionArn: `arn:execution:${input.taskId}-${input.attempt}` };
         }),
       },
     };
@@ -62,7 +62,6 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
         stage: 'download',
         progress: 0,
         attempts: 2,
-        execution_arn: `arn:execution:${task.id}-2`,
       });
       const events = await listTaskEvents(handle.db, task.id);
       expect(events.at(-1)).toMatchObject({

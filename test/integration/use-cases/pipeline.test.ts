@@ -61,19 +61,20 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   };
 
   describe('Function: downloadStep', () => {
-    it('claims the queued task for its attempt, inspects the document and picks the sync path', async () => {
+    it('claims the queued task for its attempt and execution, inspects the document and picks the sync path', async () => {
       // Prepare
       const { deps, pushed } = createDeps(await makePdf(1));
       const { task, input } = await seedQueued();
 
       // Act
-      const output = await downloadStep(deps, input);
+      const output = await downloadStep(deps, { ...input, executionArn: 'arn:aws:states:x:1:express:m:n:u' });
 
       // Assess
       expect(output).toMatchObject({ ...input, mode: 'sync', contentType: 'application/pdf', pages: 1 });
       expect(await findTaskById(handle.db, task.id)).toMatchObject({
         status: 'processing',
         detected_content_type: 'application/pdf',
+        execution_arn: 'arn:aws:states:x:1:express:m:n:u',
       });
       expect(pushed.map((m) => m.status)).toEqual(['processing']);
     });

@@ -81,7 +81,16 @@ describe('Function: createLocalWorkflow', () => {
   it('runs Download → Recognize for a single-page document, under an Express execution ARN', async () => {
     // Prepare
     const calls: string[] = [];
-    const workflow = create(recordingHandlers(calls));
+    let downloadInput: unknown;
+    const workflow = create(
+      recordingHandlers(calls, {
+        Download: async (i) => {
+          downloadInput = i;
+          calls.push('Download');
+          return { ...(i as object), mode: 'sync' };
+        },
+      }),
+    );
 
     // Act
     const started = await workflow.start(input);
@@ -92,6 +101,7 @@ describe('Function: createLocalWorkflow', () => {
       new RegExp(`^arn:aws:states:us-east-1:000000000000:express:untxt-ocr:${input.taskId}:[0-9a-f-]{36}$`),
     );
     expect(calls).toEqual(['Download', 'Recognize']);
+    expect(downloadInput).toEqual({ ...input, executionArn: started.executionArn });
   });
 
   it('ends the run after RecognizeAsync for a multi-page document (a hand-off, not a wait)', async () => {
@@ -115,7 +125,12 @@ describe('Function: createLocalWorkflow', () => {
 
     // Assess
     expect(calls).toEqual(['RecognizeAsync']);
-    expect(received).toEqual({ ...input, mode: 'async', pages: 3 });
+    expect(received).toEqual({
+      ...input,
+      executionArn: expect.stringMatching(/:express:untxt-ocr:/),
+      mode: 'async',
+      pages: 3,
+    });
   });
 
   it('routes a run started with a job id straight to WriteResult', async () => {
