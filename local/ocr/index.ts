@@ -91,7 +91,7 @@ export interface EngineTuning {
 }
 
 export const DEFAULT_TUNING: EngineTuning = {
-  model: '4.0.0_best_int',
+  model: 'fast',
   psm: '3',
   tallAspect: 1.8,
   tallPsm: '6',
@@ -131,7 +131,7 @@ export function createLocalOcrEngine(
       ? Math.floor(requested)
       : os.availableParallelism();
   let langDir: LanguageDir | undefined;
-  let pool: OcrWorkerPool | undefined;
+  let pool: Promise<OcrWorkerPool> | undefined;
   let closed = false;
 
   const orientation: OrientationTuning = {
@@ -144,11 +144,10 @@ export function createLocalOcrEngine(
     tallPsm: config.tallPsm,
   };
 
-  const getPool = (): OcrWorkerPool => {
-    if (pool !== undefined) return pool;
+  const startPool = async (): Promise<OcrWorkerPool> => {
     // Resolved on first use so a missing language fails the document, not the host's start-up.
-    langDir = createLanguageDir(languages, config.model);
-    pool = new OcrWorkerPool({
+    langDir = await createLanguageDir(languages, config.model);
+    return new OcrWorkerPool({
       size,
       languages: languages.join('+'),
       langPath: langDir.path,
@@ -158,13 +157,22 @@ export function createLocalOcrEngine(
       pageTimeoutMs: config.pageTimeoutMs,
       startTimeoutMs: 60_000,
     });
+  };
+  const getPool = (): Promise<OcrWorkerPool> => {
+    if (pool === undefined) {
+      pool = startPool();
+      // A failed start (a missing language package) is not kept: the next document tries again.
+      pool.catch(() => {
+        pool = undefined;
+      });
+    }
     return pool;
   };
 
   return {
     async detectDocumentText(bytes, contentType, onPage) {
       if (closed) throw new Error('The OCR engine is closed');
-      const workers = getPool();
+      const workers = await getPool();
       const doc = await openRasterDocument(bytes, contentType, config.raster);
       const total = doc.pageCount;
       let done = 0;
@@ -214,7 +222,7 @@ export function createLocalOcrEngine(
     },
     async close() {
       closed = true;
-      await pool?.close();
+      await (await pool?.catch(() => undefined))?.close();
       langDir?.remove();
     },
   };

@@ -50,7 +50,7 @@ export interface PoolOptions {
   size: number;
   /** `eng+deu` style language list. */
   languages: string;
-  /** Directory with `<lang>.traineddata.gz` for every language. */
+  /** Directory with an uncompressed `<lang>.traineddata` for every language. */
   langPath: string;
   /** Directory with `osd.traineddata.gz`; no orientation detection without it. */
   osdLangPath?: string;
@@ -336,7 +336,7 @@ export class OcrWorkerPool {
         createWorker(
           languages,
           OEM.LSTM_ONLY,
-          { langPath, cacheMethod: 'none', gzip: true, errorHandler },
+          { langPath, cacheMethod: 'none', gzip: false, errorHandler },
           initConfig ?? {},
         ),
       ),
