@@ -73,8 +73,6 @@ export interface EngineTuning {
   tallAspect: number;
   /** Segmentation mode for tall pages; 6 = one uniform block of text. */
   tallPsm: string;
-  /** Tall pages are read first; OSD only runs when that reading is poor (see orientation.ts). */
-  tallReadFirst: boolean;
   /** Detect and undo 90/180/270° page rotation. */
   detectOrientation: boolean;
   /** OSD 180° verdicts from this confidence on are applied unchecked (receipts give 0–3, pages 6–30). */
@@ -97,7 +95,6 @@ export const DEFAULT_TUNING: EngineTuning = {
   psm: '3',
   tallAspect: 1.8,
   tallPsm: '6',
-  tallReadFirst: true,
   detectOrientation: true,
   osdMinConfidence: 5,
   osdSidewaysMinConfidence: 1,
@@ -147,7 +144,6 @@ export function createLocalOcrEngine(
     psm: config.psm,
     tallAspect: config.tallAspect,
     tallPsm: config.tallPsm,
-    tallReadFirst: config.tallReadFirst,
   };
 
   const startPool = async (): Promise<OcrWorkerPool> => {

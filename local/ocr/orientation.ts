@@ -7,16 +7,10 @@
  * near-random (confidence under 3), and a wrong 180° turn ruins the page. So a 180° verdict is only
  * trusted above a threshold; below it the page is read as stored and, when that reads badly, the
  * turned alternatives are read too and the most confident reading wins. Recognition confidence
- * separates upright (60–95) from upside-down text (25–45) clearly; sideways text it does not
+ * separates upright (60–80) from upside-down text (about 30) clearly; sideways text it does not
  * (Tesseract reads vertical lines fairly confidently), which is why 90/270° verdicts are trusted.
  * Receipt-shaped pages also get their own segmentation mode (one block of text): their columns of
  * item names and prices are one list, not separate text columns.
- *
- * OSD costs a third to half of the recognition of a small page. Receipt-shaped pages are therefore
- * read first and OSD is only asked when the reading is poor: a tall page is hardly ever a sideways
- * one (turned, it would be a wide strip), and the upside-down case is decided by confidence anyway.
- * Ordinary pages keep OSD first: there a turned page would cost a whole wasted recognition, far
- * more than OSD.
  */
 import sharp from 'sharp';
 import type { PageImage } from './rasterize.js';
@@ -37,8 +31,6 @@ export interface OrientationTuning {
   tallAspect: number;
   /** Segmentation mode of tall pages: one column, read as one block. */
   tallPsm: string;
-  /** Read tall pages as stored first and run OSD only when that reading is poor. */
-  tallReadFirst: boolean;
 }
 
 /** Recognition of a page in the frame it was read in. */
@@ -90,17 +82,6 @@ export async function recognizeUpright(
     return { result: await slot.recognize(png, params), width, height, degrees };
   };
   if (!tuning.detect) return recognizeAt(0);
-  // Confident enough to keep, or blank (nothing to turn).
-  const settled = (page: UprightPage): boolean =>
-    page.result.confidence >= tuning.verifyBelowConfidence || wordCount(page.result) === 0;
-
-  let asStored: UprightPage | undefined;
-  if (tuning.tallReadFirst && image.height >= image.width * tuning.tallAspect) {
-    asStored = await recognizeAt(0);
-    if (settled(asStored)) return asStored;
-  }
-  const readAt = (degrees: number): Promise<UprightPage> =>
-    degrees === 0 && asStored !== undefined ? Promise.resolve(asStored) : recognizeAt(degrees);
 
   const osd = await slot.detectOrientation(image.png);
   // OSD reports the clockwise turn that makes the text upright.
@@ -110,11 +91,11 @@ export async function recognizeUpright(
   // vertical lines fairly confidently). Its 0-versus-180 verdicts are what goes wrong on sparse text.
   const threshold = suggested === 180 ? tuning.osdMinConfidence : tuning.osdSidewaysMinConfidence;
   const trusted = osd !== undefined && osd.confidence >= threshold;
-  const best = await readAt(trusted ? suggested : 0);
-  if (settled(best)) return best;
+  const best = await recognizeAt(trusted ? suggested : 0);
+  if (best.result.confidence >= tuning.verifyBelowConfidence || wordCount(best.result) === 0) return best;
 
   // A poor reading may be upside down; confidence decides (and only that flip: it cannot judge
   // sideways turns).
-  const flipped = await readAt((best.degrees + 180) % 360);
+  const flipped = await recognizeAt((best.degrees + 180) % 360);
   return flipped.result.confidence > best.result.confidence ? flipped : best;
 }
