@@ -55,6 +55,8 @@ export interface PoolOptions {
   langPath: string;
   /** Directory with `osd.traineddata.gz`; no orientation detection without it. */
   osdLangPath?: string;
+  /** Tesseract parameters set once on each orientation detector. */
+  osdParams?: Partial<WorkerParams>;
   /** Tesseract parameters set once on each recognizer. */
   params: Partial<WorkerParams>;
   /** Parameters only read when Tesseract initialises (such as `load_system_dawg`). */
@@ -327,7 +329,7 @@ export class OcrWorkerPool {
   }
 
   private async createSlot(): Promise<Slot> {
-    const { languages, langPath, osdLangPath, params, initConfig, startTimeoutMs } = this.options;
+    const { languages, langPath, osdLangPath, osdParams, params, initConfig, startTimeoutMs } = this.options;
     // tesseract.js throws from its message handler (an uncaught exception) when a job fails and no
     // errorHandler is set; the job's promise rejects either way, so the handler only swallows.
     const errorHandler = (): void => undefined;
@@ -367,7 +369,7 @@ export class OcrWorkerPool {
     const osd = osdResult.value;
     // Tesseract prints warnings (such as "Invalid resolution 0 dpi") through its debug file.
     await ocr.setParameters({ debug_file: '/dev/null', ...params });
-    await osd?.setParameters({ debug_file: '/dev/null' });
+    await osd?.setParameters({ debug_file: '/dev/null', ...osdParams });
     const threads = [ocr, osd].flatMap((w) => {
       const thread = (w as unknown as { worker?: ThreadWorker } | undefined)?.worker;
       return thread === undefined ? [] : [thread];
