@@ -520,14 +520,16 @@ async function main(): Promise<void> {
   }
   const loadRange = (values: number[]): string =>
     `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
+  const cores = os.availableParallelism();
+  const busiest = Math.max(...load.local, ...load.native);
   out.push(
     `Load average (1 min) as each folder started: ${[
       ...(localOn ? [`local ${loadRange(load.local)}`] : []),
       ...(runNativeToo ? [`native ${loadRange(load.native)}`] : []),
-    ].join(
-      ', ',
-    )}. Above ${os.availableParallelism()} (the core count) other processes competed for the CPU: ` +
-      'wall times are then disturbed more than CPU times; repeat the run.',
+    ].join(', ')} on ${cores} cores. ` +
+      (busiest > cores
+        ? 'Other processes competed for the CPU: wall times are disturbed more than CPU times; repeat the run.'
+        : 'No more than the cores: an undisturbed run.'),
     '',
   );
   if (localOn) {
