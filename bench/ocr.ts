@@ -3,15 +3,19 @@
  * Tesseract) over the shared evaluation corpus.
  *
  *   npx tsx bench/ocr.ts [--corpus ../shared/corpus] [--native | --no-native] [--no-local]
- *                        [--workers N] [--only substr,substr] [--tune '{"raster":{"pdfDpi":300}}'] [--quiet]
+ *                        [--workers N] [--only substr,substr] [--langs eng+deu]
+ *                        [--tune '{"raster":{"pdfDpi":300}}'] [--quiet]
  *
  * Native Tesseract runs when `--native` is given or when the `tesseract` CLI is on PATH (unless
  * `--no-native`); `--tune` overrides the engine's internal tuning (see `EngineTuning`) for
- * experiments; progress goes to stderr, the markdown report to stdout.
+ * experiments; `--langs` gives the local engine one language list for every document instead of
+ * each document's own (`eng+deu` is what the host runs by default); progress goes to stderr, the
+ * markdown report to stdout.
  *
  * The corpus (MANIFEST.tsv + documents + NAME.gt.txt ground truth) is read in place and never
  * copied into the repository. Documents are processed one source folder at a time, all documents
- * of a folder submitted at once, so "seconds" is the wall time of that folder on all cores.
+ * of a folder submitted at once, so "seconds" is the wall time of that folder on all cores; the
+ * two engines take turns folder by folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -181,52 +185,71 @@ async function warmUp(engine: LocalOcrEngine, workers: number): Promise<void> {
   await Promise.all(Array.from({ length: workers * 2 }, () => engine.detectDocumentText(png, 'image/png')));
 }
 
-async function runLocal(
-  docs: CorpusDocument[],
+/** Local engines by language list, started and warmed up before any timing. */
+type LocalEngines = (lang: string) => LocalOcrEngine;
+
+async function startLocal(
+  langs: string[],
   workers: number,
   tuning: Partial<EngineTuning>,
-  log: (line: string) => void,
-): Promise<FolderScore[]> {
+): Promise<{ engineFor: LocalEngines; close: () => Promise<void> }> {
   const engines = new Map<string, LocalOcrEngine>();
-  const engineFor = async (lang: string): Promise<LocalOcrEngine> => {
-    let engine = engines.get(lang);
-    if (engine === undefined) {
-      engine = createLocalOcrEngine({ languages: lang, workers }, tuning);
-      engines.set(lang, engine);
-      await warmUp(engine, workers);
-    }
-    return engine;
-  };
-  const folders: FolderScore[] = [];
-  try {
-    for (const [folder, group] of groupByFolder(docs)) {
-      for (const lang of new Set(group.map((d) => d.lang))) await engineFor(lang);
-      const started = performance.now();
-      const cpuStarted = processCpuSeconds();
-      const scores = await Promise.all(
-        group.map(async (doc) => {
-          const t0 = performance.now();
-          try {
-            const engine = await engineFor(doc.lang);
-            const result = await engine.detectDocumentText(await readFile(doc.file), doc.contentType);
-            const seconds = (performance.now() - t0) / 1000;
-            const s = score(doc, textOf(result), result.DocumentMetadata.Pages, seconds);
-            log(`  local  ${doc.path}: ${s.pages} p, ${seconds.toFixed(1)} s, CER ${pct(rate(s.chars))}`);
-            return s;
-          } catch (error) {
-            log(`  local  ${doc.path}: FAILED ${String(error)}`);
-            return failed(doc, error);
-          }
-        }),
-      );
-      folders.push(
-        folderScore(folder, scores, (performance.now() - started) / 1000, processCpuSeconds() - cpuStarted),
-      );
-    }
-  } finally {
-    await Promise.all([...engines.values()].map((e) => e.close()));
+  for (const lang of langs) {
+    const engine = createLocalOcrEngine({ languages: lang, workers }, tuning);
+    engines.set(lang, engine);
+    await warmUp(engine, workers);
   }
-  return folders;
+  return {
+    engineFor: (lang) => {
+      const engine = engines.get(lang);
+      if (engine === undefined) throw new Error(`No local engine for ${lang}`);
+      return engine;
+    },
+    close: async () => {
+      await Promise.all([...engines.values()].map((e) => e.close()));
+    },
+  };
+}
+
+/** One source folder on the local engine: all its documents submitted at once. */
+async function localFolder(
+  folder: string,
+  group: CorpusDocument[],
+  engineFor: LocalEngines,
+  langOf: (doc: CorpusDocument) => string,
+  log: (line: string) => void,
+): Promise<FolderScore> {
+  const started = performance.now();
+  const cpuStarted = processCpuSeconds();
+  const outcomes = await Promise.all(
+    group.map(async (doc) => {
+      const t0 = performance.now();
+      try {
+        const result = await engineFor(langOf(doc)).detectDocumentText(
+          await readFile(doc.file),
+          doc.contentType,
+        );
+        return { doc, result, seconds: (performance.now() - t0) / 1000 };
+      } catch (error) {
+        return { doc, error };
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = processCpuSeconds() - cpuStarted;
+  // Scored after the clock stops, as for native Tesseract: the edit distance of a long paper takes
+  // about a second of the main thread and is no part of the OCR.
+  const scores = outcomes.map((outcome) => {
+    if (!('result' in outcome) || outcome.result === undefined) {
+      log(`  local  ${outcome.doc.path}: FAILED ${String(outcome.error)}`);
+      return failed(outcome.doc, outcome.error);
+    }
+    const { doc, result } = outcome;
+    const s = score(doc, textOf(result), result.DocumentMetadata.Pages, outcome.seconds);
+    log(`  local  ${doc.path}: ${s.pages} p, ${outcome.seconds.toFixed(1)} s, CER ${pct(rate(s.chars))}`);
+    return s;
+  });
+  return folderScore(folder, scores, seconds, cpuSeconds);
 }
 
 function folderScore(
@@ -300,65 +323,58 @@ async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Prom
   return results;
 }
 
-async function runNative(
-  docs: CorpusDocument[],
+/** One source folder on native Tesseract: all its pages share one queue of `workers` processes. */
+async function nativeFolder(
+  folder: string,
+  group: CorpusDocument[],
   workers: number,
   raster: EngineTuning['raster'],
+  tmp: string,
   log: (line: string) => void,
-): Promise<FolderScore[]> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'untxt-bench-'));
-  const folders: FolderScore[] = [];
-  try {
-    for (const [folder, group] of groupByFolder(docs)) {
-      const started = performance.now();
-      const cpuStarted = processCpuSeconds();
-      // Pages of all documents of the folder share one queue of `workers` tesseract processes.
-      // PDF pages are rendered to PNG with the engine's own rasterizer inside the timed section.
-      const pageJobs = await Promise.all(
-        group.map(async (doc) => {
-          if (doc.contentType !== 'application/pdf') return [{ doc, page: 0, render: async () => doc.file }];
-          const pdf = await openRasterDocument(await readFile(doc.file), doc.contentType, raster);
-          let rendered = 0;
-          return Array.from({ length: pdf.pageCount }, (_, page) => ({
-            doc,
-            page,
-            render: async () => {
-              const image = await pdf.renderPage(page);
-              const file = path.join(tmp, `${folder}-${path.basename(doc.path)}-${page + 1}.png`);
-              await writeFile(file, image.png);
-              rendered += 1;
-              if (rendered === pdf.pageCount) await pdf.close();
-              return file;
-            },
-          }));
-        }),
-      );
-      const texts = await mapLimit(pageJobs.flat(), workers, async (job) => {
-        try {
-          return { job, ...(await tesseractCli(await job.render(), job.doc.lang)) };
-        } catch (error) {
-          return { job, text: '', cpuSeconds: 0, error };
-        }
-      });
-      const seconds = (performance.now() - started) / 1000;
-      const cpuSeconds = processCpuSeconds() - cpuStarted + texts.reduce((n, t) => n + t.cpuSeconds, 0);
-      const scores = group.map((doc) => {
-        const pages = texts.filter((t) => t.job.doc === doc).sort((a, b) => a.job.page - b.job.page);
-        const problem = pages.find((p) => p.error !== undefined)?.error;
-        if (problem !== undefined) {
-          log(`  native ${doc.path}: FAILED ${String(problem)}`);
-          return failed(doc, problem);
-        }
-        const s = score(doc, pages.map((p) => p.text).join('\n\n'), pages.length, 0);
-        log(`  native ${doc.path}: ${s.pages} p, CER ${pct(rate(s.chars))}`);
-        return s;
-      });
-      folders.push(folderScore(folder, scores, seconds, cpuSeconds));
+): Promise<FolderScore> {
+  const started = performance.now();
+  const cpuStarted = processCpuSeconds();
+  // PDF pages are rendered to PNG with the engine's own rasterizer inside the timed section.
+  const pageJobs = await Promise.all(
+    group.map(async (doc) => {
+      if (doc.contentType !== 'application/pdf') return [{ doc, page: 0, render: async () => doc.file }];
+      const pdf = await openRasterDocument(await readFile(doc.file), doc.contentType, raster);
+      let rendered = 0;
+      return Array.from({ length: pdf.pageCount }, (_, page) => ({
+        doc,
+        page,
+        render: async () => {
+          const image = await pdf.renderPage(page);
+          const file = path.join(tmp, `${folder}-${path.basename(doc.path)}-${page + 1}.png`);
+          await writeFile(file, image.png);
+          rendered += 1;
+          if (rendered === pdf.pageCount) await pdf.close();
+          return file;
+        },
+      }));
+    }),
+  );
+  const texts = await mapLimit(pageJobs.flat(), workers, async (job) => {
+    try {
+      return { job, ...(await tesseractCli(await job.render(), job.doc.lang)) };
+    } catch (error) {
+      return { job, text: '', cpuSeconds: 0, error };
     }
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-  return folders;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = processCpuSeconds() - cpuStarted + texts.reduce((n, t) => n + t.cpuSeconds, 0);
+  const scores = group.map((doc) => {
+    const pages = texts.filter((t) => t.job.doc === doc).sort((a, b) => a.job.page - b.job.page);
+    const problem = pages.find((p) => p.error !== undefined)?.error;
+    if (problem !== undefined) {
+      log(`  native ${doc.path}: FAILED ${String(problem)}`);
+      return failed(doc, problem);
+    }
+    const s = score(doc, pages.map((p) => p.text).join('\n\n'), pages.length, 0);
+    log(`  native ${doc.path}: ${s.pages} p, CER ${pct(rate(s.chars))}`);
+    return s;
+  });
+  return folderScore(folder, scores, seconds, cpuSeconds);
 }
 
 const rate = (c: ErrorCounts): number => (c.length === 0 ? 0 : c.errors / c.length);
@@ -420,6 +436,7 @@ async function main(): Promise<void> {
       workers: { type: 'string' },
       only: { type: 'string' },
       tune: { type: 'string' },
+      langs: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
   });
@@ -465,16 +482,68 @@ async function main(): Promise<void> {
     '',
   ];
 
-  let local: FolderScore[] = [];
-  if (!values['no-local']) {
-    log(`Local engine (tesseract.js, ${workers} workers)…`);
-    local = await runLocal(docs, workers, tuning, log);
-    out.push(folderTable(`Local engine (tesseract.js 7, WebAssembly, ${workers} workers)`, local), '');
+  const config: EngineTuning = {
+    ...DEFAULT_TUNING,
+    ...tuning,
+    raster: { ...DEFAULT_TUNING.raster, ...tuning.raster },
+  };
+  const langOf = (doc: CorpusDocument): string => values.langs ?? doc.lang;
+  const localOn = !values['no-local'];
+  let engines: Awaited<ReturnType<typeof startLocal>> | undefined;
+  if (localOn) {
+    log(`Starting the local engine (tesseract.js, ${workers} workers)…`);
+    engines = await startLocal([...new Set(docs.map(langOf))], workers, tuning);
   }
-  let native: FolderScore[] | undefined;
+  const tmp = runNativeToo ? await mkdtemp(path.join(os.tmpdir(), 'untxt-bench-')) : undefined;
+  const nativeRaster = { ...DEFAULT_TUNING.raster, pdfDpi: NATIVE_PDF_DPI };
+  const local: FolderScore[] = [];
+  const native: FolderScore[] = [];
+  const load = { local: [] as number[], native: [] as number[] };
+  try {
+    // Engines take turns per source folder, so a change in the machine's load during the run
+    // falls on both instead of on whichever engine ran second.
+    for (const [folder, group] of groupByFolder(docs)) {
+      if (engines !== undefined) {
+        load.local.push(os.loadavg()[0] ?? 0);
+        log(`Local  ${folder}…`);
+        local.push(await localFolder(folder, group, engines.engineFor, langOf, log));
+      }
+      if (tmp !== undefined) {
+        load.native.push(os.loadavg()[0] ?? 0);
+        log(`Native ${folder}…`);
+        native.push(await nativeFolder(folder, group, workers, nativeRaster, tmp, log));
+      }
+    }
+  } finally {
+    await engines?.close();
+    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
+  }
+  const loadRange = (values: number[]): string =>
+    `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
+  const cores = os.availableParallelism();
+  const busiest = Math.max(...load.local, ...load.native);
+  out.push(
+    `Load average (1 min) as each folder started: ${[
+      ...(localOn ? [`local ${loadRange(load.local)}`] : []),
+      ...(runNativeToo ? [`native ${loadRange(load.native)}`] : []),
+    ].join(', ')} on ${cores} cores. ` +
+      (busiest > cores
+        ? 'Other processes competed for the CPU: wall times are disturbed more than CPU times; repeat the run.'
+        : 'No more than the cores: an undisturbed run.'),
+    '',
+  );
+  if (localOn) {
+    out.push(
+      `Local engine configuration: model \`${config.model}\`, languages ${values.langs ?? 'per document (MANIFEST `lang`)'}, ` +
+        `PDFs at ${config.raster.pdfDpi ?? 300} dpi, psm ${config.psm} (pages ≥ ${config.tallAspect}× taller than wide: psm ${config.tallPsm}), ` +
+        `orientation ${config.detectOrientation ? `by OSD (${config.osdMinCharacters} glyphs) before recognition` : 'not detected'}, ` +
+        `Tesseract parameters ${JSON.stringify(config.params)}.`,
+      '',
+      folderTable(`Local engine (tesseract.js 7, WebAssembly, ${workers} workers)`, local),
+      '',
+    );
+  }
   if (runNativeToo) {
-    log(`Native ${version} (${workers} processes)…`);
-    native = await runNative(docs, workers, { ...DEFAULT_TUNING.raster, pdfDpi: NATIVE_PDF_DPI }, log);
     out.push(
       folderTable(
         `Native ${version} (CLI defaults, --psm 3, OMP_THREAD_LIMIT=1, ${workers} processes)`,
@@ -483,7 +552,7 @@ async function main(): Promise<void> {
       '',
     );
   }
-  if (local.length > 0) out.push(documentTable(local, native), '');
+  if (local.length > 0) out.push(documentTable(local, runNativeToo ? native : undefined), '');
   out.push(
     'Seconds are wall time per source folder with all its documents submitted at once, rendering of PDF ' +
       'pages included for both engines (PDF pages are rendered by the engine’s pdf.js rasterizer for native ' +
@@ -497,7 +566,7 @@ async function main(): Promise<void> {
     '',
     '```sh',
     `npx tsx bench/ocr.ts --corpus ${path.relative(process.cwd(), corpus) || '.'}${runNativeToo ? ' --native' : ''}` +
-      `${values.workers ? ` --workers ${workers}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.tune ? ` --tune '${values.tune}'` : ''}`,
+      `${values.workers ? ` --workers ${workers}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.tune ? ` --tune '${values.tune}'` : ''}${values.langs ? ` --langs ${values.langs}` : ''}`,
     '```',
   );
   console.log(out.join('\n'));

