@@ -54,8 +54,10 @@ async function run(
     WriteResult: () => ({ status: 'completed' }),
     MarkFailed: () => ({ status: 'failed' }),
   };
+  // As Step Functions does: the context names the execution (Download records it with its claim).
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
+    context: { Execution: { Id: `arn:aws:states:us-east-1:123456789012:express:untxt-ocr:${path}:1` } },
   });
   const states: string[] = [];
   let events = 0;

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { countTransitions } from '../../../bench/cost-transitions.js';
+
+describe('Function: countTransitions', () => {
+  it('runs the real definition along the one-page path in one execution', async () => {
+    // Act
+    const count = await countTransitions('sync');
+
+    // Assess
+    expect(count).toMatchObject({
+      executions: 1,
+      states: ['Route', 'Download', 'ChooseMode', 'Recognize'],
+    });
+    expect(count.events).toBeGreaterThan(count.states.length);
+  });
+
+  it('counts the hand-off of the multi-page path as a second execution that goes to WriteResult', async () => {
+    // Act
+    const count = await countTransitions('async');
+
+    // Assess
+    expect(count).toMatchObject({
+      executions: 2,
+      states: ['Route', 'Download', 'ChooseMode', 'RecognizeAsync', 'Route', 'WriteResult'],
+    });
+  });
+
+  it('ends a rejected document in MarkFailed and Failed', async () => {
+    // Act
+    const count = await countTransitions('failed');
+
+    // Assess
+    expect(count.states).toEqual(['Route', 'Download', 'MarkFailed', 'Failed']);
+  });
+});
