@@ -19,6 +19,19 @@
  */
 import { sql, type Kysely } from 'kysely';
 
+/** The change as JSON text: the NOTIFY payload, and the Lambda event (the same text). */
+const PAYLOAD = sql.raw(`json_build_object(
+      'table', 'tasks',
+      'operation', TG_OP,
+      'recordId', NEW.id,
+      'userId', NEW.user_id,
+      'status', NEW.status,
+      'stage', NEW.stage,
+      'progress', NEW.progress,
+      'deleted', NEW.deleted_at IS NOT NULL,
+      'origin', coalesce(current_setting('application_name', true), '')
+    )::text`);
+
 /** The payload (also the Lambda event) is built once and sent both ways. */
 const withLambda = sql`
   CREATE OR REPLACE FUNCTION untxt_notify_task_change() RETURNS trigger
@@ -30,17 +43,7 @@ const withLambda = sql`
     payload text;
     change_function text;
   BEGIN
-    payload := json_build_object(
-      'table', 'tasks',
-      'operation', TG_OP,
-      'recordId', NEW.id,
-      'userId', NEW.user_id,
-      'status', NEW.status,
-      'stage', NEW.stage,
-      'progress', NEW.progress,
-      'deleted', NEW.deleted_at IS NOT NULL,
-      'origin', coalesce(current_setting('application_name', true), '')
-    )::text;
+    payload := ${PAYLOAD};
     PERFORM pg_notify('untxt_task_changes', payload);
 
     IF coalesce(current_setting('application_name', true), '') <> 'untxt' THEN
@@ -67,31 +70,18 @@ const notifyOnly = sql`
   CREATE OR REPLACE FUNCTION untxt_notify_task_change() RETURNS trigger
   LANGUAGE plpgsql AS $$
   BEGIN
-    PERFORM pg_notify('untxt_task_changes', json_build_object(
-      'table', 'tasks',
-      'operation', TG_OP,
-      'recordId', NEW.id,
-      'userId', NEW.user_id,
-      'status', NEW.status,
-      'stage', NEW.stage,
-      'progress', NEW.progress,
-      'deleted', NEW.deleted_at IS NOT NULL,
-      'origin', coalesce(current_setting('application_name', true), '')
-    )::text);
+    PERFORM pg_notify('untxt_task_changes', ${PAYLOAD});
     RETURN NEW;
   END;
   $$
 `;
 
 /**
- * Installs `aws_lambda` (with `aws_commons`) where the server offers it, i.e. on RDS, and replaces
- * the trigger function. Elsewhere the extension is simply not there and nothing is created.
+ * Replaces the trigger function. The `aws_lambda` extension itself is installed at deploy time, where
+ * RDS offers it, together with the function's name (`database/change-function.ts`); until then the
+ * trigger only NOTIFYs.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const { rows } = await sql`
-    SELECT 1 FROM pg_available_extensions WHERE name = 'aws_lambda'
-  `.execute(db);
-  if (rows.length > 0) await sql`CREATE EXTENSION IF NOT EXISTS aws_lambda CASCADE`.execute(db);
   await withLambda.execute(db);
 }
 

@@ -20,7 +20,7 @@ import {
 import { logger } from '../../shared/logger.js';
 import type { CoreDeps } from '../deps.js';
 import type { TextDetectionJobs, Workflow } from '../ports.js';
-import { downloadOutput, type DownloadOutput } from './pipeline.js';
+import { downloadOutput } from './pipeline.js';
 
 export interface AsyncRecognitionDeps extends CoreDeps {
   jobs: Pick<TextDetectionJobs, 'start'>;
@@ -95,7 +95,8 @@ export const completeAsyncRecognition = async (
 const handOffIfReady = async (deps: AsyncRecognitionDeps, jobId: string): Promise<boolean> => {
   const job = await claimTextJobHandOff(deps.db, jobId);
   if (!job) return false;
-  const input = job.input as DownloadOutput;
+  // Stored by saveTextJobStart from a validated state input; parsed again, as anything read back.
+  const input = downloadOutput.parse(job.input);
   try {
     // A failed job is handed off too: WriteResult asks for its blocks, gets the job's reason as
     // TextDetectionFailedError, and the workflow's Catch records it like any other failure.
