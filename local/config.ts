@@ -23,6 +23,18 @@ const schema = z.object({
   UNTXT_QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),
   UNTXT_QUEUE_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
   UNTXT_DROP_SCAN_MS: z.coerce.number().int().min(100).default(1000),
+  // Admission control: the Textract quotas it keeps under (as on AWS; docs/aws.md).
+  UNTXT_TEXTRACT_SYNC_TPS: z.coerce.number().int().min(1).max(10_000).default(10),
+  UNTXT_TEXTRACT_ASYNC_START_TPS: z.coerce.number().int().min(1).max(10_000).default(10),
+  UNTXT_TEXTRACT_MAX_CONCURRENT_JOBS: z.coerce.number().int().min(1).max(100_000).default(100),
+  UNTXT_ADMISSION_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  // The simulated Textract: quotas it enforces (unset: none), recognition engine, call log.
+  UNTXT_SIM_SYNC_TPS: z.coerce.number().int().min(1).optional(),
+  UNTXT_SIM_ASYNC_START_TPS: z.coerce.number().int().min(1).optional(),
+  UNTXT_SIM_MAX_JOBS: z.coerce.number().int().min(1).optional(),
+  UNTXT_SIM_CALL_LOG: z.string().min(1).optional(),
+  UNTXT_OCR_ENGINE: z.enum(['tesseract', 'fake']).default('tesseract'),
+  UNTXT_FAKE_OCR_PAGE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
   LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error', 'silent', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'])
     .default('info'),

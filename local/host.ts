@@ -38,6 +38,10 @@ import { loadDefinition, localSubstitutions } from './stepfunctions/definition.j
 import { createLocalWorkflow } from './stepfunctions/local-workflow.js';
 import { serveStatic } from './static.js';
 import { createLocalTextDetectionJobs, createLocalTextDetector } from './text-detector.js';
+import { createFakeOcrEngine, createTextractSimulator } from './textract-simulator.js';
+import { DEFAULT_ADMISSION_SETTINGS, type AdmissionSettings } from '../lambdas/core/admission-rules.js';
+import type { AdmissionDeps, PumpDeps } from '../lambdas/core/use-cases/admission.js';
+import { createAdmitterHandler } from '../lambdas/events/admitter.js';
 
 const REGION = 'local';
 const ACCOUNT = '000000000000';
@@ -46,6 +50,8 @@ const BUCKET = 'untxt-documents';
 const MANAGEMENT_PATH = '/_connections/local';
 const VERSION = '0.1.0';
 const JANITOR_INTERVAL_MS = 60_000;
+/** The admitter's schedule on AWS (EventBridge, every minute). */
+const ADMISSION_SCHEDULE_MS = 60_000;
 
 export interface LocalHost {
   url: string;
@@ -197,11 +203,44 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     });
     const core = { db: database.db, objects, connections, now: () => new Date() };
 
-    const engine = createLocalOcrEngine({
-      languages: config.UNTXT_OCR_LANGS,
-      workers: config.UNTXT_OCR_WORKERS,
-    });
+    const engine =
+      config.UNTXT_OCR_ENGINE === 'fake'
+        ? createFakeOcrEngine({ pageMs: config.UNTXT_FAKE_OCR_PAGE_MS })
+        : createLocalOcrEngine({ languages: config.UNTXT_OCR_LANGS, workers: config.UNTXT_OCR_WORKERS });
     closers.push(() => engine.close());
+    const simulator = createTextractSimulator({
+      quotas: {
+        syncTps: config.UNTXT_SIM_SYNC_TPS,
+        asyncStartTps: config.UNTXT_SIM_ASYNC_START_TPS,
+        maxConcurrentJobs: config.UNTXT_SIM_MAX_JOBS,
+      },
+      ...(config.UNTXT_SIM_CALL_LOG ? { log: resolve(config.UNTXT_SIM_CALL_LOG) } : {}),
+    });
+
+    // Admission control: the same loop as the `admitter` function, woken through a queue as on AWS.
+    const admissionQueue = await createLocalQueue({
+      dir: queuesDir,
+      name: 'admission',
+      visibilityTimeoutSeconds: 360,
+      region: REGION,
+    });
+    const admissionSettings: AdmissionSettings = {
+      ...DEFAULT_ADMISSION_SETTINGS,
+      quotas: {
+        syncTps: config.UNTXT_TEXTRACT_SYNC_TPS,
+        asyncStartTps: config.UNTXT_TEXTRACT_ASYNC_START_TPS,
+        maxConcurrentJobs: config.UNTXT_TEXTRACT_MAX_CONCURRENT_JOBS,
+      },
+      maxWaitMs: config.UNTXT_ADMISSION_MAX_WAIT_SECONDS * 1000,
+    };
+    const admission: AdmissionDeps['admission'] = {
+      settings: admissionSettings,
+      signal: {
+        poke: async (reason) => {
+          await admissionQueue.send(JSON.stringify({ reason }));
+        },
+      },
+    };
     const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:untxt-ocr`;
     // The workflow's handlers need the workflow (a finished job hands its task back to it), and the
     // workflow needs the handlers: the handlers reach it through this late-bound reference, called
@@ -213,6 +252,7 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       engine,
       // Textract → SNS → the completion subscriber on AWS; a direct call here.
       onCompletion: async (completion) => {
+        simulator.jobEnded(completion.JobTag ?? completion.JobId);
         completionsInFlight += 1;
         try {
           await completeAsyncRecognition(workflowDeps, completion);
@@ -224,8 +264,11 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     closers.push(() => jobs.close());
     const workflowDeps = {
       ...core,
-      detector: (options.wrapDetector ?? ((d) => d))(createLocalTextDetector({ objects, engine })),
-      jobs,
+      admission,
+      detector: (options.wrapDetector ?? ((d) => d))(
+        simulator.wrapDetector(createLocalTextDetector({ objects, engine })),
+      ),
+      jobs: simulator.wrapJobs(jobs),
       workflow: lateWorkflow,
       engineName: 'tesseract.js',
     };
@@ -307,6 +350,23 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       })();
     });
 
+    // The admitter consumes the admission queue; each batch runs the loop until nothing waits.
+    const admitter = createAdmitterHandler({ ...core, admission, workflow } satisfies PumpDeps);
+    const stopAdmitter = admissionQueue.startConsumer({
+      batchSize: 10,
+      handler: invoke('Admitter', FUNCTION_SETTINGS.admitter.timeoutSeconds, async (event: SQSEvent, context) => {
+        await admitter(event, context);
+      }),
+    });
+    closers.push(() => stopAdmitter());
+    const admissionTimer = setInterval(() => {
+      void admission.signal.poke('schedule').catch((error: unknown) =>
+        logger.error('Could not wake the admission loop', { error: error as Error }),
+      );
+    }, ADMISSION_SCHEDULE_MS);
+    admissionTimer.unref();
+    closers.push(() => clearInterval(admissionTimer));
+
     // Intake: the dispatcher Lambda consumes S3 notifications from the queue in batches.
     const dispatcher = createDispatcherHandler({ ...core, workflow } satisfies DispatchDeps);
     const stopConsumer = intake.startConsumer({
@@ -329,7 +389,12 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     // it), a `processing` task as a new attempt (its run, or its text-detection job, died with us).
     const recovered = { queued: 0, processing: 0 };
     const dispatchDeps = { ...core, workflow } satisfies DispatchDeps;
-    for (const task of await findTasksInStatus(database.db, { statuses: ['queued', 'processing'] })) {
+    // Tasks waiting for Textract capacity are the admission loop's: it is woken below.
+    for (const task of await findTasksInStatus(database.db, {
+      statuses: ['queued', 'processing'],
+      excludeWaiting: true,
+      limit: 100_000,
+    })) {
       if (task.status === 'queued') {
         await workflow.start({
           taskId: task.id,
@@ -343,6 +408,7 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       }
     }
     if (recovered.queued + recovered.processing > 0) logger.info('Recovered unfinished work', recovered);
+    await admission.signal.poke('host started');
 
     // Janitor: on AWS a schedule invokes it; here a timer, every minute, never two runs at once.
     let janitorRun: Promise<unknown> | undefined;

@@ -42,6 +42,11 @@ export interface TransitionTaskInput {
    * from an earlier attempt (a duplicate start, a re-driven task) must not change a newer one.
    */
   attempt?: number;
+  /**
+   * Only when the task is not waiting for Textract capacity (`admission_waits`): a waiting task is
+   * `queued` too, but it is the admission loop's to resume, not a new run's to claim.
+   */
+  notWaiting?: boolean;
 }
 
 export interface ListTasksInput {
@@ -195,6 +200,9 @@ export async function transitionTask(db: Db, input: TransitionTaskInput): Promis
         .where('id', '=', input.taskId)
         .where('status', 'in', input.from)
         .$if(input.attempt !== undefined, (qb) => qb.where('attempts', '=', input.attempt!))
+        .$if(input.notWaiting === true, (qb) =>
+          qb.where(sql<boolean>`NOT EXISTS (SELECT 1 FROM admission_waits w WHERE w.task_id = tasks.id)`),
+        )
         .forUpdate(),
     )
     .with('upd', (qb) =>
@@ -401,11 +409,21 @@ export async function restoreTask(
  */
 export async function findTasksInStatus(
   db: Db,
-  input: { statuses: TaskStatus[]; updatedBefore?: Date; limit?: number },
+  input: {
+    statuses: TaskStatus[];
+    updatedBefore?: Date;
+    limit?: number;
+    /** Leaves out tasks waiting for Textract capacity: waiting is not being stuck. */
+    excludeWaiting?: boolean;
+  },
 ): Promise<TaskWithFile[]> {
   if (input.statuses.length === 0) return [];
   let query = selectTasksWithFile(db).where('tasks.status', 'in', input.statuses);
   if (input.updatedBefore !== undefined) query = query.where('tasks.updated_at', '<', input.updatedBefore);
+  if (input.excludeWaiting)
+    query = query.where(
+      sql<boolean>`NOT EXISTS (SELECT 1 FROM admission_waits w WHERE w.task_id = tasks.id)`,
+    );
   return query
     .orderBy('tasks.updated_at', 'asc')
     .orderBy('tasks.id', 'asc')

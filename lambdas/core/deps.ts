@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database/schema.js';
+import type { AdmissionDeps } from './use-cases/admission.js';
 import type {
   ConnectionGateway,
   ObjectStore,
@@ -34,7 +35,7 @@ export interface DispatchDeps extends CoreDeps {
   workflow: Workflow;
 }
 
-export interface PipelineDeps extends CoreDeps {
+export interface PipelineDeps extends AdmissionDeps {
   detector: TextDetector;
   /** Blocks of finished asynchronous jobs, for `WriteResult`. */
   jobs: Pick<TextDetectionJobs, 'get'>;

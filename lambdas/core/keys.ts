@@ -56,5 +56,8 @@ export const resultKeys = (prefix: string) => ({
  * retries, and `-write` appended for the run a finished text-detection job starts. Execution logs are
  * found by it; it is not an idempotency key (Express workflows run a repeated name again).
  */
-export const executionName = (taskId: string, attempt: number, phase: 'run' | 'write' = 'run'): string =>
-  `${attempt <= 1 ? taskId : `${taskId}-${attempt}`}${phase === 'write' ? '-write' : ''}`;
+export const executionName = (
+  taskId: string,
+  attempt: number,
+  phase: 'run' | 'write' | 'admit' = 'run',
+): string => `${attempt <= 1 ? taskId : `${taskId}-${attempt}`}${phase === 'run' ? '' : `-${phase}`}`;

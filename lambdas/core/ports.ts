@@ -54,6 +54,40 @@ export interface WorkflowInput {
    * `WriteResult`, which collects the job's blocks.
    */
   jobId?: string;
+  /**
+   * Set when admission control admits a task that waited for Textract capacity: the run resumes after
+   * `Download` (`Route` sends it to `ChooseMode`) with what Download found and the grant it holds.
+   */
+  resume?: ResumedRun;
+}
+
+/** What a run admitted after waiting resumes from: Download's findings and its grant. */
+export interface ResumedRun {
+  mode: 'sync' | 'async';
+  documentKey: string;
+  contentType: string;
+  pages: number;
+  resultPrefix: string;
+  admission: { leaseId: string; waitingSince: string };
+}
+
+/** The execution input of a run, as both workflow adapters send it (flat, as the definition reads it). */
+export const executionInput = (input: WorkflowInput): Record<string, unknown> => {
+  const { resume, jobId, ...base } = input;
+  return { ...base, ...(jobId === undefined ? {} : { jobId }), ...(resume ?? {}) };
+};
+
+/** The phase an execution name ends with: a new attempt, a job's hand-off, or an admitted run. */
+export const executionPhase = (input: WorkflowInput): 'run' | 'write' | 'admit' =>
+  input.jobId !== undefined ? 'write' : input.resume !== undefined ? 'admit' : 'run';
+
+/**
+ * Wakes the admission loop (`use-cases/admission.ts`): work started waiting, or capacity was freed.
+ * An SQS message on AWS, a local queue message locally; the loop itself is idempotent, so a poke too
+ * many costs one short invocation and a poke lost is made up by the schedule.
+ */
+export interface AdmissionSignal {
+  poke(reason: string): Promise<void>;
 }
 
 /**

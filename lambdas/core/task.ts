@@ -2,7 +2,8 @@
 export const TASK_STATUSES = ['awaiting_upload', 'queued', 'processing', 'completed', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TASK_STAGES = ['upload', 'download', 'recognize', 'write', 'done'] as const;
+/** `capacity`: waiting (status `queued`) for Textract quota; see `admission.ts`. */
+export const TASK_STAGES = ['upload', 'download', 'capacity', 'recognize', 'write', 'done'] as const;
 export type TaskStage = (typeof TASK_STAGES)[number];
 
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
@@ -48,6 +49,8 @@ export const TASK_ERROR_CODES = [
   'TOO_MANY_PAGES',
   'OCR_FAILED',
   'OCR_THROTTLED',
+  /** Waited longer than the configured maximum for Textract capacity (admission control). */
+  'CAPACITY_WAIT_EXCEEDED',
   'TIMEOUT',
   'INTERNAL',
 ] as const;

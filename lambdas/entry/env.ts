@@ -78,6 +78,23 @@ const workflow = {
 };
 
 /**
+ * Admission control in front of Textract (`lambdas/core/use-cases/admission.ts`): the queue that wakes
+ * the admission loop, and the account's Textract quotas (Service Quotas) it keeps under.
+ */
+const admission = {
+  /** The admission queue (SQS): a message wakes the `admitter` function. */
+  ADMISSION_QUEUE_URL: z.url(),
+  /** `DetectDocumentText` TPS quota. @default '10' */
+  TEXTRACT_SYNC_TPS: positiveInt(10),
+  /** `StartDocumentTextDetection` TPS quota. @default '10' */
+  TEXTRACT_ASYNC_START_TPS: positiveInt(10),
+  /** Concurrent asynchronous text-detection jobs quota. @default '100' */
+  TEXTRACT_MAX_CONCURRENT_JOBS: positiveInt(100),
+  /** A task waiting longer than this for capacity fails with `CAPACITY_WAIT_EXCEEDED`. @default '24' */
+  ADMISSION_MAX_WAIT_HOURS: positiveInt(24),
+};
+
+/**
  * A Lambda function ARN (optionally with a version or alias), character by character: the migrate
  * function writes it into SQL (`ALTER DATABASE … SET` takes no bind parameters), so nothing that
  * could close a string literal may pass.
@@ -120,8 +137,8 @@ export const ENV_SCHEMAS = {
   dispatcher: z.object({ ...pipeline, ...workflow }),
   /** State `Download`. */
   download: z.object(pipeline),
-  /** State `Recognize` (sync `DetectDocumentText`, then the result is stored). */
-  recognize: z.object(pipeline),
+  /** State `Recognize` (sync `DetectDocumentText`, then the result is stored), behind admission. */
+  recognize: z.object({ ...pipeline, ...admission }),
   /**
    * State `RecognizeAsync`: starts the Textract job and ends the run. It hands the task back itself
    * when the job finished before its start was recorded, hence the state machine.
@@ -129,12 +146,18 @@ export const ENV_SCHEMAS = {
   startTextDetection: z.object({
     ...pipeline,
     ...workflow,
+    ...admission,
     TEXTRACT_SNS_TOPIC_ARN: arn('sns'),
     /** Role Textract assumes to publish to the topic. */
     TEXTRACT_ROLE_ARN: arn('iam', 'role/'),
   }),
   /** SNS subscriber: Textract job finished → a new run with the job id, which goes to `WriteResult`. */
-  textDetectionCompleted: z.object({ ...pipeline, ...workflow }),
+  textDetectionCompleted: z.object({ ...pipeline, ...workflow, ...admission }),
+  /**
+   * The admission loop: grants Textract capacity to waiting tasks in fair order and starts their runs.
+   * Woken by the admission queue and by a schedule every minute.
+   */
+  admitter: z.object({ ...pipeline, ...workflow, ...admission }),
   /** State `WriteResult` (`GetDocumentTextDetection`, then the result is stored). */
   writeResult: z.object(pipeline),
   /** State `MarkFailed` (Catch target). */
@@ -199,6 +222,7 @@ export const ENTRY_FILES: Record<FunctionName, string> = {
   writeResult: 'lambdas/entry/write-result.ts',
   markFailed: 'lambdas/entry/mark-failed.ts',
   janitor: 'lambdas/entry/janitor.ts',
+  admitter: 'lambdas/entry/admitter.ts',
   dbChange: 'lambdas/entry/db-change.ts',
   migrate: 'lambdas/entry/migrate.ts',
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { executionName } from '../../lambdas/core/keys.js';
-import type { Workflow } from '../../lambdas/core/ports.js';
+import { executionInput, executionPhase, type Workflow } from '../../lambdas/core/ports.js';
 import { logger } from '../../lambdas/shared/logger.js';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
@@ -38,6 +38,7 @@ export const createLocalWorkflow = (options: {
   const machine = new StateMachine(options.definition, { validationOptions: { checkArn: true } });
   const concurrency = options.concurrency ?? 4;
   const waiting: Pending[] = [];
+  const continuing: Pending[] = [];
   const active = new Map<number, { abort: () => void; done: Promise<void> }>();
   const idleWaiters: Array<() => void> = [];
   let closed = false;
@@ -58,12 +59,12 @@ export const createLocalWorkflow = (options: {
   );
 
   const settleIdle = () => {
-    if (active.size === 0 && waiting.length === 0) idleWaiters.splice(0).forEach((resolve) => resolve());
+    if (active.size === 0 && waiting.length === 0 && continuing.length === 0) idleWaiters.splice(0).forEach((resolve) => resolve());
   };
 
   const pump = () => {
-    while (!closed && active.size < concurrency && waiting.length > 0) {
-      const pending = waiting.shift()!;
+    while (!closed && active.size < concurrency && waiting.length + continuing.length > 0) {
+      const pending = continuing.shift() ?? waiting.shift()!;
       const id = (sequence += 1);
       const execution = machine.run(pending.input as JsonValue, {
         overrides: { taskResourceLocalHandlers: handlers as never },
@@ -100,15 +101,19 @@ export const createLocalWorkflow = (options: {
   return {
     async start(input) {
       if (closed) throw new Error('The local workflow is closed');
-      const name = executionName(input.taskId, input.attempt, input.jobId === undefined ? 'run' : 'write');
+      const name = executionName(input.taskId, input.attempt, executionPhase(input));
       // Express ARNs carry a unique suffix after the name: two runs of one name are two executions.
       const executionArn = `${options.stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`;
       // Through JSON, as Step Functions takes it: a key set to undefined is absent (Route tests presence).
-      waiting.push({ name, executionArn, input: JSON.parse(JSON.stringify(input)) as unknown });
+      const pending = { name, executionArn, input: JSON.parse(JSON.stringify(executionInput(input))) as unknown };
+      // A run that continues a task (a finished job's hand-off, an admitted task) goes ahead of new
+      // ones: on AWS no execution waits for another, and here an admitted run stuck behind a burst of
+      // Downloads would hold its Textract capacity unused.
+      (executionPhase(input) === 'run' ? waiting : continuing).push(pending);
       pump();
       return { executionArn };
     },
-    runningCount: () => active.size + waiting.length,
+    runningCount: () => active.size + waiting.length + continuing.length,
     idle: () =>
       new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
@@ -117,6 +122,7 @@ export const createLocalWorkflow = (options: {
     async close() {
       closed = true;
       waiting.length = 0;
+      continuing.length = 0;
       for (const { abort } of active.values()) abort();
       await Promise.allSettled([...active.values()].map((a) => a.done));
       await Promise.allSettled([...inFlight]);

@@ -97,9 +97,12 @@ export async function createPostgresDatabase(): Promise<DatabaseHandle> {
   };
 }
 
-/** Empties all six tables (between tests sharing one handle). */
+/** Empties every table (between tests sharing one handle). */
 export async function truncateAll(db: Kysely<Database>): Promise<void> {
   await sql`TRUNCATE TABLE connections, task_events, results, tasks, files, users CASCADE`.execute(db);
+  // Leases and waits went with the tasks (cascade); the counters and the loop's lease are reset.
+  await sql`UPDATE admission_kinds SET throttled_total = 0, last_throttled_at = NULL`.execute(db);
+  await sql`UPDATE admission_pump SET owner = NULL, lease_until = NULL`.execute(db);
 }
 
 async function probePostgres(): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { Workflow, WorkflowInput } from '../../core/ports.js';
+import { executionInput, executionPhase, type Workflow, type WorkflowInput } from '../../core/ports.js';
 import { executionName } from '../../core/keys.js';
 
 export interface SfnWorkflowSettings {
@@ -22,12 +22,12 @@ export function createSfnWorkflow(settings: SfnWorkflowSettings): Workflow {
   const { client, stateMachineArn } = settings;
 
   return {
-    async start({ taskId, userId, key, attempt, jobId }: WorkflowInput) {
+    async start(input: WorkflowInput) {
       const output = await client.send(
         new StartExecutionCommand({
           stateMachineArn,
-          name: executionName(taskId, attempt, jobId === undefined ? 'run' : 'write'),
-          input: JSON.stringify({ taskId, userId, key, attempt, ...(jobId === undefined ? {} : { jobId }) }),
+          name: executionName(input.taskId, input.attempt, executionPhase(input)),
+          input: JSON.stringify(executionInput(input)),
         }),
       );
       if (!output.executionArn) throw new Error('Step Functions started no execution (no executionArn)');

@@ -18,11 +18,12 @@ import {
   TEXT_JOB_STATUSES,
 } from '../../../database/repositories/text-jobs.js';
 import { logger } from '../../shared/logger.js';
-import type { CoreDeps } from '../deps.js';
+import { isThrottlingError } from '../admission-rules.js';
+import { admitCall, releaseCall, releaseJobSlot, waitAfterThrottle, type AdmissionDeps } from './admission.js';
 import type { TextDetectionJobs, Workflow } from '../ports.js';
 import { downloadOutput } from './pipeline.js';
 
-export interface AsyncRecognitionDeps extends CoreDeps {
+export interface AsyncRecognitionDeps extends AdmissionDeps {
   jobs: Pick<TextDetectionJobs, 'start'>;
   /** Where a finished job's task goes next. */
   workflow: Workflow;
@@ -41,23 +42,39 @@ export type TextractCompletion = z.output<typeof textractCompletion>;
 /** Where Textract writes its own raw output (it appends `/{JobId}/{n}`). */
 export const textractOutputPrefix = (resultPrefix: string): string => `${resultPrefix}textract-output`;
 
-export type AsyncStartOutcome = { jobId: string; handedOff: boolean };
+export type AsyncStartOutcome =
+  | { jobId: string; handedOff: boolean }
+  /** No job started: the task waits for capacity (`queued`), or another run owns it (`skipped`). */
+  | { jobId: null; status: string };
 
 /**
- * `RecognizeAsync`: starts the job and records it. Errors propagate with Textract's names, so the
- * state's `Retry` (throttling) and `Catch` (everything else) apply as for the sync path.
+ * `RecognizeAsync`: takes a job slot (admission control), starts the job and records it. The slot is
+ * held until the job's completion arrives. A throttled start puts the task back to wait; other errors
+ * propagate with Textract's names, so the state's `Retry` and `Catch` apply as for the sync path.
  */
 export const startAsyncRecognition = async (
   deps: AsyncRecognitionDeps,
   rawInput: unknown,
 ): Promise<AsyncStartOutcome> => {
   const input = downloadOutput.parse(rawInput);
-  const jobId = await deps.jobs.start({
-    key: input.documentKey,
-    taskId: input.taskId,
-    attempt: input.attempt,
-    outputPrefix: textractOutputPrefix(input.resultPrefix),
-  });
+  const admission = await admitCall(deps, input);
+  if (!admission.admitted) return { jobId: null, status: admission.status };
+  let jobId: string;
+  try {
+    jobId = await deps.jobs.start({
+      key: input.documentKey,
+      taskId: input.taskId,
+      attempt: input.attempt,
+      outputPrefix: textractOutputPrefix(input.resultPrefix),
+    });
+  } catch (error) {
+    if (isThrottlingError(error)) {
+      await waitAfterThrottle(deps, input, admission.leaseId, error as Error);
+      return { jobId: null, status: 'queued' };
+    }
+    await releaseCall(deps, admission.leaseId);
+    throw error;
+  }
   const job = await saveTextJobStart(deps.db, { jobId, taskId: input.taskId, attempt: input.attempt, input });
   logger.info('Text detection started', { taskId: input.taskId, jobId, status: job.status });
   // The job may have finished before its start was recorded (or this is a retried state that got the
@@ -88,6 +105,8 @@ export const completeAsyncRecognition = async (
     });
     return false;
   }
+  // The job no longer runs at Textract: its slot is free whatever happens to the hand-off.
+  await releaseJobSlot(deps, job.task_id);
   return handOffIfReady(deps, job.job_id);
 };
 

@@ -28,6 +28,8 @@ export const downloadStep = async (deps: CoreDeps, rawInput: unknown): Promise<D
     taskId: input.taskId,
     from: ['queued'],
     attempt: input.attempt,
+    // A task waiting for capacity already went through Download; a repeated start must not redo it.
+    notWaiting: true,
     to: 'processing',
     stage: 'download',
     progress: 5,

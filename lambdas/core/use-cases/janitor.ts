@@ -72,6 +72,8 @@ export const runJanitor = async (
     statuses: ['queued', 'processing'],
     updatedBefore: new Date(now - settings.stuckAfterMs),
     limit: settings.batchSize,
+    // Waiting for Textract capacity is not stalling: the admission loop owns those tasks.
+    excludeWaiting: true,
   });
   for (const task of stuck) {
     try {

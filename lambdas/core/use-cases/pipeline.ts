@@ -22,6 +22,8 @@ import type { DetectedText, TextDetectionJobs } from '../ports.js';
 import { renderResult } from '../render-result.js';
 import { TASK_ERROR_CODES, type TaskErrorCode } from '../task.js';
 import type { ResultFacts } from '../views.js';
+import { isThrottlingError } from '../admission-rules.js';
+import { admitCall, releaseCall, waitAfterThrottle } from './admission.js';
 import { notifyTaskUpdate } from './notify.js';
 
 /** The execution input: from the dispatcher (a new attempt) or from a finished text-detection job. */
@@ -33,6 +35,8 @@ export const pipelineInput = z.object({
   jobId: z.string().min(1).optional(),
   /** The run's own execution, which Download records with its claim (`$$.Execution.Id`). */
   executionArn: z.string().min(1).optional(),
+  /** A run admitted after waiting for Textract capacity: the grant it turns into its call. */
+  admission: z.object({ leaseId: z.uuid(), waitingSince: z.iso.datetime() }).optional(),
 });
 export type PipelineInput = z.output<typeof pipelineInput>;
 
@@ -55,13 +59,30 @@ export interface StepOutcome {
   status: string;
 }
 
-/** Step 2, one page: detects the text and stores the result in the same invocation. */
+/**
+ * Step 2, one page: detects the text and stores the result in the same invocation. The call is
+ * admitted first; a task that has to wait for capacity ends this run `queued`, and a throttled call
+ * puts it back to wait (see `admission.ts`).
+ */
 export const recognizeStep = async (deps: PipelineDeps, rawInput: unknown): Promise<StepOutcome> => {
   const input = downloadOutput.parse(rawInput);
-  const detected = await deps.detector.detectDocumentText({
-    key: input.documentKey,
-    contentType: input.contentType,
-  });
+  const admission = await admitCall(deps, input);
+  if (!admission.admitted) return { taskId: input.taskId, status: admission.status };
+  let detected: DetectedText;
+  try {
+    detected = await deps.detector.detectDocumentText({
+      key: input.documentKey,
+      contentType: input.contentType,
+    });
+  } catch (error) {
+    if (isThrottlingError(error)) {
+      await waitAfterThrottle(deps, input, admission.leaseId, error as Error);
+      return { taskId: input.taskId, status: 'queued' };
+    }
+    await releaseCall(deps, admission.leaseId);
+    throw error;
+  }
+  await releaseCall(deps, admission.leaseId);
   return storeResult(deps, input, detected);
 };
 
@@ -146,6 +167,8 @@ const ERROR_CODES: Record<string, TaskErrorCode> = {
   UnsupportedDocumentException: 'UNSUPPORTED_TYPE',
   DocumentTooLargeException: 'FILE_TOO_LARGE',
   InvalidS3ObjectException: 'CORRUPT_DOCUMENT',
+  // Admitted calls that are throttled wait again instead (admission.ts); these remain for
+  // GetDocumentTextDetection, whose retries are the state's own.
   ProvisionedThroughputExceededException: 'OCR_THROTTLED',
   ThrottlingException: 'OCR_THROTTLED',
   LimitExceededException: 'OCR_THROTTLED',
@@ -176,6 +199,7 @@ const MESSAGES: Partial<Record<TaskErrorCode, string>> = {
   ENCRYPTED_PDF: 'The PDF is password-protected; upload an unprotected copy',
   OCR_THROTTLED: 'The text recognition service was busy; retry the task',
   TIMEOUT: 'Processing took too long; retry the task',
+  CAPACITY_WAIT_EXCEEDED: 'Waited too long for text-recognition capacity; retry the task',
   OCR_FAILED: 'Text recognition failed',
   INTERNAL: 'Processing failed because of an internal error; retry the task',
 };

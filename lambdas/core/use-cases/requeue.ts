@@ -1,3 +1,4 @@
+import { deleteWait, releaseTaskLeases } from '../../../database/repositories/admission.js';
 import type { TaskWithFile } from '../../../database/repositories/tasks.js';
 import { transitionTask } from '../../../database/repositories/tasks.js';
 import type { Task } from '../../../database/schema.js';
@@ -26,6 +27,10 @@ export const requeueTask = async (
     message,
   });
   if (!queued) return undefined;
+  // Whatever an earlier attempt held (a call, a job slot, a place in the waiting list) died with its
+  // run. A freed job slot is noticed by the admission loop's next round (the schedule, within a minute).
+  await releaseTaskLeases(deps.db, { taskId: task.id, beforeAttempt: queued.attempts });
+  await deleteWait(deps.db, task.id);
   await deps.workflow.start({
     taskId: task.id,
     userId: task.user_id,

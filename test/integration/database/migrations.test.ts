@@ -22,7 +22,19 @@ import {
   TEST_DATABASE_URL,
 } from '../../helpers/databases.js';
 
-const TABLES = ['connections', 'files', 'results', 'task_events', 'tasks', 'text_jobs', 'users'];
+const TABLES = [
+  'admission_kinds',
+  'admission_pump',
+  'admission_waits',
+  'connections',
+  'files',
+  'results',
+  'task_events',
+  'tasks',
+  'text_jobs',
+  'textract_leases',
+  'users',
+];
 
 async function listTables(handle: DatabaseHandle): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
@@ -276,8 +288,10 @@ describe.each(await databaseBackends())('Backend: $name (fresh database)', ({ cr
         const textJobs = migrations['2026-11-22T12-00-00-text-jobs'];
         const changeOrigin = migrations['2026-11-22T13-00-00-change-origin'];
         const changeFunction = migrations['2026-12-02T10-00-00-change-function'];
+        const admission = migrations['2026-12-06T09-00-00-admission'];
 
         // Act: later migrations first, as Kysely's migrateDown would
+        await admission?.down?.(handle.db);
         await changeFunction?.down?.(handle.db);
         await changeOrigin?.down?.(handle.db);
         await textJobs?.down?.(handle.db);

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { findResult, findTaskById, listTaskEvents } from '../../../database/repositories/index.js';
+import { DEFAULT_ADMISSION_SETTINGS } from '../../../lambdas/core/admission-rules.js';
 import type { PipelineDeps } from '../../../lambdas/core/deps.js';
 import type { ObjectStore } from '../../../lambdas/core/ports.js';
 import { downloadStep } from '../../../lambdas/core/use-cases/download.js';
@@ -44,6 +45,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       detector: { detectDocumentText: vi.fn(async () => twoPageDocument) },
       jobs: { get: vi.fn(async () => twoPageDocument) },
       engineName: 'test-engine',
+      admission: { settings: DEFAULT_ADMISSION_SETTINGS, signal: { poke: vi.fn(async () => undefined) } },
     };
     return { deps, written, pushed };
   };

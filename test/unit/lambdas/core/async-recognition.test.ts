@@ -2,8 +2,11 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../../../database/connect.js';
 import { migrateToLatest } from '../../../../database/migrate.js';
+import { findWait } from '../../../../database/repositories/admission.js';
+import { findTaskById } from '../../../../database/repositories/tasks.js';
 import { findTextJob } from '../../../../database/repositories/text-jobs.js';
 import type { Database } from '../../../../database/schema.js';
+import { DEFAULT_ADMISSION_SETTINGS } from '../../../../lambdas/core/admission-rules.js';
 import { resultPrefix } from '../../../../lambdas/core/keys.js';
 import type { ObjectStore } from '../../../../lambdas/core/ports.js';
 import {
@@ -39,6 +42,7 @@ const createDeps = (overrides: Partial<AsyncRecognitionDeps> = {}) => {
     now: () => new Date(),
     jobs: { start: vi.fn(async () => 'job-1') },
     workflow: { start: vi.fn(async () => ({ executionArn: 'arn:execution' })) },
+    admission: { settings: DEFAULT_ADMISSION_SETTINGS, signal: { poke: vi.fn(async () => undefined) } },
     ...overrides,
   };
   return deps;
@@ -105,7 +109,7 @@ describe('Function: startAsyncRecognition', () => {
 
     // Assess
     expect(early).toBe(false);
-    expect(outcome.handedOff).toBe(true);
+    expect(outcome).toMatchObject({ handedOff: true });
     expect(deps.workflow.start).toHaveBeenCalledExactlyOnceWith(handOff);
   });
 
@@ -120,7 +124,7 @@ describe('Function: startAsyncRecognition', () => {
     const outcome = await startAsyncRecognition(deps, input);
 
     // Assess
-    expect(outcome.handedOff).toBe(false);
+    expect(outcome).toMatchObject({ handedOff: false });
     expect(deps.workflow.start).toHaveBeenCalledTimes(1);
   });
 
@@ -137,17 +141,33 @@ describe('Function: startAsyncRecognition', () => {
     expect(deps.jobs.start).not.toHaveBeenCalled();
   });
 
-  it('propagates the engine error by name, so the state can retry throttling', async () => {
+  it('propagates an engine error other than throttling by name, so the state can retry or catch it', async () => {
     // Prepare
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    const deps = createDeps({ jobs: { start: vi.fn(async () => Promise.reject(throttled)) } });
+    const failure = Object.assign(new Error('Internal'), { name: 'InternalServerError' });
+    const deps = createDeps({ jobs: { start: vi.fn(async () => Promise.reject(failure)) } });
     const { input } = await seedAsyncTask();
 
     // Act
     const start = startAsyncRecognition(deps, input);
 
     // Assess
-    await expect(start).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(start).rejects.toMatchObject({ name: 'InternalServerError' });
+    expect(await findTextJob(db, 'job-1')).toBeUndefined();
+  });
+
+  it('puts a throttled start back to wait for capacity instead of failing it', async () => {
+    // Prepare
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const deps = createDeps({ jobs: { start: vi.fn(async () => Promise.reject(throttled)) } });
+    const { task, input } = await seedAsyncTask();
+
+    // Act
+    const outcome = await startAsyncRecognition(deps, input);
+
+    // Assess
+    expect(outcome).toEqual({ jobId: null, status: 'queued' });
+    expect(await findTaskById(db, task.id)).toMatchObject({ status: 'queued', stage: 'capacity' });
+    expect(await findWait(db, task.id)).toMatchObject({ kind: 'async', throttles: 1 });
     expect(await findTextJob(db, 'job-1')).toBeUndefined();
   });
 });
