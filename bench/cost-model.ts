@@ -9,7 +9,9 @@ import type { FunctionName } from '../lambdas/entry/env.js';
 import { ENTRY_FILES } from '../lambdas/entry/env.js';
 import { FUNCTION_SETTINGS } from '../lib/config/function-settings.js';
 import { moduleGraphImports } from '../lib/config/module-graph.js';
+import { STAGE_CONFIGS } from '../lib/config/stage-config.js';
 import { PROJECT_ROOT } from '../lib/constructs/untxt-function.js';
+import type { WorkflowPath } from './cost-transitions.js';
 
 /** USD list prices, us-east-1. */
 export const PRICES = {
@@ -52,12 +54,24 @@ export const MONTHLY = {
 /** How long each function runs per invocation, in ms (assumed; see the module comment). */
 export type Durations = Partial<Record<FunctionName, number>>;
 
+/**
+ * One Lambda invocation per document, or a document's share of one that serves many (`count` < 1,
+ * e.g. the admission loop serving a whole burst).
+ */
+export interface Invocation {
+  fn: FunctionName;
+  ms: number;
+  /** Invocations per document. @default 1 */
+  count?: number;
+}
+
 export interface DocumentProfile {
   name: string;
   pages: number;
-  path: 'sync' | 'async';
+  /** The path through the definition (bench/cost-transitions.ts). */
+  path: Exclude<WorkflowPath, 'failed'>;
   /** Lambda invocations and their durations. */
-  invocations: Array<{ fn: FunctionName; ms: number }>;
+  invocations: Invocation[];
   s3Puts: number;
   s3Gets: number;
   sqsRequests: number;
@@ -87,7 +101,10 @@ export const SINGLE_PAGE: DocumentProfile = {
     { fn: 'api', ms: 150 }, // POST /api/tasks
     { fn: 'dispatcher', ms: 120 },
     { fn: 'download', ms: 300 }, // claim, head + get, sharp header + thumbnail decode, file row, push
-    { fn: 'recognize', ms: 1700 }, // mostly waiting on DetectDocumentText; then render, 3 PUTs, result row, push
+    // Mostly waiting on DetectDocumentText; then render, 3 PUTs, result row, push. Admission adds
+    // ~5 ms when nothing waits: ~3 small queries (lock the kind, count leases, insert the lease) before
+    // the call and one (release) after.
+    { fn: 'recognize', ms: 1700 + 5 },
     { fn: 'api', ms: 80 }, // GET /api/tasks/{id}/result
     { fn: 'api', ms: 100 }, // GET /api/tasks (list refresh)
   ],
@@ -134,6 +151,69 @@ export const TEN_PAGES: DocumentProfile = {
   natKb: 700, // GetDocumentTextDetection pages
   traces: (3 + 2) * 0.05,
 };
+
+/** Textract's synchronous quota the burst drains at (the deployed stages' `textractQuotas.syncTps`). */
+const BURST_TPS = STAGE_CONFIGS.prod.textractQuotas.syncTps;
+
+/** Documents in the burst, and how long the admission loop runs to admit them all. */
+export const BURST = { documents: 1000, loopSeconds: 1000 / BURST_TPS } as const;
+
+/**
+ * A one-page image that had to wait for Textract capacity (a burst: every task waited), on top of
+ * {@link SINGLE_PAGE}: Recognize parks the task (and pokes the admission queue; worst case every
+ * task pokes), the run ends; the admission loop, running for the whole burst, grants it capacity and
+ * starts a second run, Route → ChooseMode → Recognize, which makes the call.
+ */
+export const BURST_SINGLE_PAGE: DocumentProfile = {
+  ...SINGLE_PAGE,
+  name: '1-page image, burst (every task waited)',
+  path: 'admitted',
+  invocations: [
+    { fn: 'api', ms: 150 },
+    { fn: 'dispatcher', ms: 120 },
+    { fn: 'download', ms: 300 },
+    // The park: admission finds capacity taken (or tasks waiting), the task goes back to `queued`
+    // with Download's findings, the owner is told, the admission queue poked.
+    { fn: 'recognize', ms: 100 },
+    // The admitted run: the grant becomes the call (~5 ms of queries, as in the steady state).
+    { fn: 'recognize', ms: 1700 + 5 },
+    // The loop runs for the whole burst (documents / sync TPS) in invocations of up to a minute.
+    {
+      fn: 'admitter',
+      ms: (BURST.loopSeconds * 1000) / Math.ceil(BURST.loopSeconds / 55),
+      count: Math.ceil(BURST.loopSeconds / 55) / BURST.documents,
+    },
+    // The pokes' own invocations (batches of up to 10): the loop is taken, so each returns at once.
+    { fn: 'admitter', ms: 30, count: 1 / 10 },
+    { fn: 'api', ms: 80 },
+    { fn: 'api', ms: 100 },
+  ],
+  // + the poke (SendMessage), + its share of the event source's ReceiveMessage and DeleteMessageBatch
+  // (up to 10 messages each).
+  sqsRequests: SINGLE_PAGE.sqsRequests + 1 + 2 / 10,
+  // + waiting for capacity, + admitted
+  websocketMessages: SINGLE_PAGE.websocketMessages + 2,
+  logKb: SINGLE_PAGE.logKb + 1.5 + 0.1 * 1.5,
+  natKb: SINGLE_PAGE.natKb + 2, // the poke and the StartExecution call
+  traces: SINGLE_PAGE.traces + 0.05, // the admitted run
+};
+
+/**
+ * The admitter's fixed cost: a schedule every minute (43,200 ticks a month) that finds nothing
+ * waiting in a few queries, and the event source on the admission queue, whose pollers long-poll it
+ * even when it is empty. Assumed, as the durations above.
+ */
+export const ADMITTER_IDLE = {
+  ticksPerMonth: 30 * 24 * 60,
+  /** A tick: claim the loop, one round (nothing waits), release, look once more. */
+  tickMs: 50,
+  /** Lambda's SQS pollers on an idle queue: ~5 long polls (20 s each) at a time. */
+  idleReceivesPerMonth: 5 * 3 * 30 * 24 * 60,
+  /** START/REPORT platform lines per tick. */
+  logKbPerTick: 0.6,
+  /** Every tick is traced: X-Ray's default rule samples the first request each second. */
+  tracesPerTick: 1,
+} as const;
 
 /** The function's Lambda price per GB-second: code that imports sharp runs on x86_64, the rest on arm64. */
 export function gbSecondPrice(fn: FunctionName): number {

@@ -9,11 +9,19 @@ import '../local/polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { loadDefinition, localSubstitutions } from '../local/stepfunctions/definition.js';
 
-export type WorkflowPath = 'sync' | 'async' | 'failed';
+/**
+ * `admitted`: a one-page document that had to wait for Textract capacity. Its first run parks the
+ * task at Recognize and ends; the admission loop starts a second run with Download's findings and a
+ * grant (`admission`), which Route sends to ChooseMode and Recognize.
+ */
+export type WorkflowPath = 'sync' | 'async' | 'admitted' | 'failed';
 
 export interface TransitionCount {
   path: WorkflowPath;
-  /** Executions the path takes: the async path is two (start the job; the job's hand-off). */
+  /**
+   * Executions the path takes: the async path is two (start the job; the job's hand-off), and so is
+   * the admitted one (park; the admitted run).
+   */
   executions: number;
   /** States entered, in order, over all its executions: what a Standard workflow would bill. */
   states: string[];
@@ -42,14 +50,17 @@ async function run(
         throw Object.assign(new Error('bad document'), { name: 'DocumentRejectedError' });
       return {
         ...(state as object),
-        mode: path,
+        mode: path === 'async' ? 'async' : 'sync',
         documentKey: 'k',
         contentType: 'application/pdf',
         pages: path === 'async' ? 10 : 1,
         resultPrefix: 'results/',
       };
     },
-    Recognize: () => ({ status: 'completed' }),
+    // The admitted path's first Recognize parks the task (it waits for capacity) and the run ends.
+    Recognize: (state) => ({
+      status: (state as { admission?: unknown }).admission || path !== 'admitted' ? 'completed' : 'queued',
+    }),
     RecognizeAsync: () => ({ jobId: 'job-1', handedOff: false }),
     WriteResult: () => ({ status: 'completed' }),
     MarkFailed: () => ({ status: 'failed' }),
@@ -74,10 +85,22 @@ async function run(
   return { states, events };
 }
 
-/** Runs the definition along `path`, including the hand-off run of the async path. */
+/** What the admission loop starts an admitted run with (`executionInput` of a `resume`). */
+const admittedInput = {
+  ...taskInput,
+  mode: 'sync',
+  documentKey: 'k',
+  contentType: 'image/png',
+  pages: 1,
+  resultPrefix: 'results/',
+  admission: { leaseId: '00000000-0000-4000-8000-000000000003', waitingSince: '2026-12-06T09:00:00.000Z' },
+};
+
+/** Runs the definition along `path`, including the second run of the async and admitted paths. */
 export async function countTransitions(path: WorkflowPath): Promise<TransitionCount> {
   const runs = [await run(path, taskInput)];
   if (path === 'async') runs.push(await run(path, { ...taskInput, jobId: 'job-1' }));
+  if (path === 'admitted') runs.push(await run(path, admittedInput));
   return {
     path,
     executions: runs.length,

@@ -1,15 +1,19 @@
 /**
- * `npm run cost`: infrastructure cost per 1,000 documents (single-page and ten-page), term by term,
- * against the Textract bill, plus the fixed monthly cost per stage. Executions, transitions and log
+ * `npm run cost`: infrastructure cost per 1,000 documents (single-page and ten-page, and single-page
+ * in a burst where every task waited for Textract capacity), term by term, against the Textract
+ * bill, plus the fixed monthly cost per stage. Executions, transitions and log
  * events are counted by running the real definition (bench/cost-transitions.ts); Lambda is priced at
  * the stack's memory and architecture settings (lib/config/function-settings.ts). The deployed
  * workflow is Express; the same states as a Standard workflow are priced beside it, for the record of
  * why. Prices and assumptions: cost-model.ts.
  */
 import { FUNCTION_NAMES } from '../lambdas/entry/env.js';
+import { FUNCTION_SETTINGS } from '../lib/config/function-settings.js';
 import { STAGE_CONFIGS, type StageConfig } from '../lib/config/stage-config.js';
 import { countTransitions, type TransitionCount } from './cost-transitions.js';
 import {
+  ADMITTER_IDLE,
+  BURST_SINGLE_PAGE,
   type DocumentProfile,
   gbSecondPrice,
   gbSeconds,
@@ -36,9 +40,10 @@ export function documentCost(
   workflow: WorkflowPricing,
 ): CostLine[] {
   const lambdaCompute = profile.invocations.reduce(
-    (sum, { fn, ms }) => sum + gbSeconds(fn, ms) * gbSecondPrice(fn),
+    (sum, { fn, ms, count = 1 }) => sum + gbSeconds(fn, ms) * gbSecondPrice(fn) * count,
     0,
   );
+  const invocations = profile.invocations.reduce((sum, { count = 1 }) => sum + count, 0);
   const workflowMs = profile.invocations
     .filter(({ fn }) => ['download', 'recognize', 'startTextDetection', 'writeResult'].includes(fn))
     .reduce((sum, { ms }) => sum + ms + 50, 0); // + ~50 ms of Step Functions overhead per state
@@ -61,15 +66,18 @@ export function documentCost(
           usd: executions * PRICES.sfnExpressRequest + expressGbSeconds * PRICES.sfnExpressGbSecond,
         },
     {
-      term: `Lambda compute (${profile.invocations.length} invocations at deployed memory)`,
+      term: `Lambda compute (${Number(invocations.toFixed(3))} invocations at deployed memory)`,
       usd: lambdaCompute,
     },
-    { term: 'Lambda requests', usd: profile.invocations.length * PRICES.lambdaRequest },
+    { term: 'Lambda requests', usd: invocations * PRICES.lambdaRequest },
     {
       term: `S3 requests (${profile.s3Puts} PUT, ${profile.s3Gets} GET)`,
       usd: profile.s3Puts * PRICES.s3Put + profile.s3Gets * PRICES.s3Get,
     },
-    { term: `SQS (${profile.sqsRequests} requests)`, usd: profile.sqsRequests * PRICES.sqsRequest },
+    {
+      term: `SQS (${Number(profile.sqsRequests.toFixed(2))} requests)`,
+      usd: profile.sqsRequests * PRICES.sqsRequest,
+    },
     { term: 'KMS (bucket key + 1 h data-key reuse: ~0.1 request)', usd: 0.1 * PRICES.kmsRequest },
     {
       term: `API Gateway REST (${profile.restRequests} requests)`,
@@ -117,7 +125,26 @@ export function monthlyCost(config: StageConfig, alarms: number): CostLine[] {
     { term: 'KMS keys × 2 (data, intake)', usd: 2 * MONTHLY.kmsKey },
     { term: 'Secrets Manager × 1', usd: MONTHLY.secret },
     { term: `CloudWatch alarms × ${alarms} + dashboard`, usd: alarms * MONTHLY.alarm + MONTHLY.dashboard },
+    admitterIdle(),
   ];
+}
+
+/**
+ * The admitter when nothing waits: the every-minute schedule (scheduled-rule events themselves are
+ * not billed) and the event source's idle polling of the admission queue.
+ */
+function admitterIdle(): CostLine {
+  const idle = ADMITTER_IDLE;
+  const ticks = idle.ticksPerMonth;
+  const usd =
+    ticks * (PRICES.lambdaRequest + gbSeconds('admitter', idle.tickMs) * gbSecondPrice('admitter')) +
+    idle.idleReceivesPerMonth * PRICES.sqsRequest +
+    ((ticks * idle.logKbPerTick) / 1024 / 1024) * PRICES.logsIngestGb +
+    ticks * idle.tracesPerTick * PRICES.xrayTrace;
+  return {
+    term: `Admitter schedule (${ticks.toLocaleString('en-US')} ticks × ~${idle.tickMs} ms at ${FUNCTION_SETTINGS.admitter.memorySize} MB arm64, idle SQS polling, logs, traces)`,
+    usd,
+  };
 }
 
 const sum = (lines: CostLine[]) => lines.reduce((total, line) => total + line.usd, 0);
@@ -142,10 +169,17 @@ function print(title: string, lines: CostLine[], textract?: number): void {
 }
 
 async function main(): Promise<void> {
-  const transitions = { sync: await countTransitions('sync'), async: await countTransitions('async') };
+  const transitions = {
+    sync: await countTransitions('sync'),
+    async: await countTransitions('async'),
+    admitted: await countTransitions('admitted'),
+  };
   const overheads: string[] = [];
   for (const workflow of ['express', 'standard'] as const) {
-    for (const profile of [SINGLE_PAGE, TEN_PAGES]) {
+    // The burst is priced on the deployed workflow only: the Standard rows record why Express.
+    const profiles =
+      workflow === 'express' ? [SINGLE_PAGE, BURST_SINGLE_PAGE, TEN_PAGES] : [SINGLE_PAGE, TEN_PAGES];
+    for (const profile of profiles) {
       const lines = documentCost(profile, transitions[profile.path], workflow);
       print(
         `Per ${PER} × ${profile.name} — workflow: ${workflow === 'express' ? 'Express (deployed)' : 'the same states as Standard (for comparison)'}`,
@@ -159,7 +193,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    '\nSummary: infrastructure overhead against the Textract bill (targets: ≤ 5 % one page, ≤ 2.5 % ten pages)\n',
+    '\nSummary: infrastructure overhead against the Textract bill (targets: ≤ 5 % one page, in a burst too; ≤ 2.5 % ten pages)\n',
   );
   console.log('| document | workflow | Textract | overhead | share |');
   console.log('|---|---|---:|---:|---:|');

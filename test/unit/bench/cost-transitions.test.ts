@@ -25,6 +25,19 @@ describe('Function: countTransitions', () => {
     });
   });
 
+  it('counts a task that waited for capacity as a parked run and an admitted run that resumes at ChooseMode', async () => {
+    // Act
+    const count = await countTransitions('admitted');
+    const sync = await countTransitions('sync');
+
+    // Assess: the admitted run skips Download (Route sends an input with `admission` to ChooseMode)
+    expect(count).toMatchObject({
+      executions: 2,
+      states: ['Route', 'Download', 'ChooseMode', 'Recognize', 'Route', 'ChooseMode', 'Recognize'],
+    });
+    expect(count.events).toBeGreaterThan(sync.events);
+  });
+
   it('ends a rejected document in MarkFailed and Failed', async () => {
     // Act
     const count = await countTransitions('failed');
