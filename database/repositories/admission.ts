@@ -265,7 +265,9 @@ export async function upsertWait(
       conflict.column('task_id').doUpdateSet((eb) => ({
         ...values,
         waiting_since: sql<Date>`least(admission_waits.waiting_since, excluded.waiting_since)`,
-        throttles: input.throttled ? eb('admission_waits.throttles', '+', 1) : eb.ref('admission_waits.throttles'),
+        throttles: input.throttled
+          ? eb('admission_waits.throttles', '+', 1)
+          : eb.ref('admission_waits.throttles'),
       })),
     )
     .returningAll()
@@ -357,7 +359,11 @@ export async function deleteWait(db: Db, taskId: string): Promise<void> {
 }
 
 export async function findWait(db: Db, taskId: string): Promise<AdmissionWait | undefined> {
-  return tables(db).selectFrom('admission_waits').selectAll().where('task_id', '=', taskId).executeTakeFirst();
+  return tables(db)
+    .selectFrom('admission_waits')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .executeTakeFirst();
 }
 
 /** Counts a throttling error Textract answered for this kind. */
@@ -462,7 +468,10 @@ export async function admissionFigures(db: Db): Promise<Record<AdmissionKind, Ad
         ),
       ])
       .where((eb) =>
-        eb.or([eb('released_at', 'is', null), eb('called_at', '>', sql<Date>`clock_timestamp() - interval '1 minute'`)]),
+        eb.or([
+          eb('released_at', 'is', null),
+          eb('called_at', '>', sql<Date>`clock_timestamp() - interval '1 minute'`),
+        ]),
       )
       .groupBy('kind')
       .execute(),

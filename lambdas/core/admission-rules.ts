@@ -100,7 +100,10 @@ export interface LeaseCounts {
  * late the run makes it, no window ever holds more than `perWindow` calls.
  */
 export const freeCapacity = (counts: LeaseCounts, limits: KindLimits): number =>
-  Math.max(0, Math.min(limits.maxHeld - counts.held, limits.perWindow - counts.recentCalls - counts.reserved));
+  Math.max(
+    0,
+    Math.min(limits.maxHeld - counts.held, limits.perWindow - counts.recentCalls - counts.reserved),
+  );
 
 /**
  * Backoff before a throttled task may be admitted again: "full jitter" (a uniform draw up to an

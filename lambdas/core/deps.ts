@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database/schema.js';
+import type { TextractQuotas } from './admission-rules.js';
 import type { AdmissionDeps } from './use-cases/admission.js';
 import type {
   ConnectionGateway,
@@ -29,6 +30,8 @@ export interface ApiDeps extends CoreDeps {
    */
   runningExecutions?: () => Promise<number>;
   version: string;
+  /** The Textract quotas admission control keeps under, shown in the admin overview. */
+  admissionQuotas?: TextractQuotas;
 }
 
 export interface DispatchDeps extends CoreDeps {

@@ -19,5 +19,10 @@ export const handler = defineEntry('api', (config) =>
     queues: queueMonitorFrom(config),
     // No `runningExecutions`: Express workflows cannot be listed; the overview counts `processing` tasks.
     version: config.APP_VERSION,
+    admissionQuotas: {
+      syncTps: config.TEXTRACT_SYNC_TPS,
+      asyncStartTps: config.TEXTRACT_ASYNC_START_TPS,
+      maxConcurrentJobs: config.TEXTRACT_MAX_CONCURRENT_JOBS,
+    },
   }),
 );

@@ -81,15 +81,19 @@ const workflow = {
  * Admission control in front of Textract (`lambdas/core/use-cases/admission.ts`): the queue that wakes
  * the admission loop, and the account's Textract quotas (Service Quotas) it keeps under.
  */
-const admission = {
-  /** The admission queue (SQS): a message wakes the `admitter` function. */
-  ADMISSION_QUEUE_URL: z.url(),
+const textractQuotas = {
   /** `DetectDocumentText` TPS quota. @default '10' */
   TEXTRACT_SYNC_TPS: positiveInt(10),
   /** `StartDocumentTextDetection` TPS quota. @default '10' */
   TEXTRACT_ASYNC_START_TPS: positiveInt(10),
   /** Concurrent asynchronous text-detection jobs quota. @default '100' */
   TEXTRACT_MAX_CONCURRENT_JOBS: positiveInt(100),
+};
+
+const admission = {
+  /** The admission queue (SQS): a message wakes the `admitter` function. */
+  ADMISSION_QUEUE_URL: z.url(),
+  ...textractQuotas,
   /** A task waiting longer than this for capacity fails with `CAPACITY_WAIT_EXCEEDED`. @default '24' */
   ADMISSION_MAX_WAIT_HOURS: positiveInt(24),
 };
@@ -124,6 +128,8 @@ export const ENV_SCHEMAS = {
     DLQ_ARN: arn('sqs'),
     /** Shown by `GET /api/health`. @default '0.0.0' */
     APP_VERSION: nonEmpty.default('0.0.0'),
+    /** Shown in the admin overview next to the admission figures. */
+    ...textractQuotas,
   }),
   /** WebSocket API, every route (see the module comment). */
   ws: z.object({

@@ -12,7 +12,9 @@ const MARGIN_MS = 5_000;
  */
 export const createAdmitterHandler = (deps: PumpDeps, options: { pollMs?: number } = {}) =>
   middy<unknown, PumpReport, Error, Context>().handler(async (_event, context) => {
-    const deadline = new Date(deps.now().getTime() + Math.max(0, context.getRemainingTimeInMillis() - MARGIN_MS));
+    const deadline = new Date(
+      deps.now().getTime() + Math.max(0, context.getRemainingTimeInMillis() - MARGIN_MS),
+    );
     const report = await runAdmissionPump(deps, { deadline, ...options });
     if (report.led) logger.info('Admission loop finished', { ...report });
     return report;

@@ -65,6 +65,13 @@ export const FUNCTION_SETTINGS = {
     timeoutSeconds: 300,
     description: 'Scheduled: re-drives stuck tasks, purges expired data',
   },
+  admitter: {
+    // A few small queries per admission round, one StartExecution per admitted task; it loops until
+    // nothing waits or its time is nearly up.
+    memorySize: 256,
+    timeoutSeconds: 60,
+    description: 'Admission loop: grants Textract capacity to waiting tasks, fairly, and resumes them',
+  },
   dbChange: {
     // One connection lookup and a few PostToConnection calls per change made outside untxt.
     memorySize: 256,
@@ -83,3 +90,9 @@ export const INTAKE_VISIBILITY_SECONDS = 6 * FUNCTION_SETTINGS.dispatcher.timeou
 
 /** Receives before a message is dead-lettered. */
 export const INTAKE_MAX_RECEIVE_COUNT = 5;
+
+/**
+ * The admission queue's visibility timeout: 6 × the admitter's timeout, as for the intake queue. A
+ * batch in flight while its invocation runs the loop must not be delivered again meanwhile.
+ */
+export const ADMISSION_VISIBILITY_SECONDS = 6 * FUNCTION_SETTINGS.admitter.timeoutSeconds;

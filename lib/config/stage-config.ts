@@ -1,5 +1,6 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { RemovalPolicy as Removal } from 'aws-cdk-lib';
+import type { TextractQuotas } from '../../lambdas/core/admission-rules.js';
 
 /** The deployment stages `cdk.json` (context `stage`) can select. */
 export const STAGES = ['dev', 'prod'] as const;
@@ -37,6 +38,19 @@ export interface StageConfig {
   readonly apiBurstLimit: number;
   /** Dispatcher invocations at once; bounds concurrent executions started and DB connections. */
   readonly dispatcherMaxConcurrency: number;
+  /**
+   * The Textract quotas admission control keeps under (`DetectDocumentText` TPS,
+   * `StartDocumentTextDetection` TPS, concurrent text-detection jobs). They are per account and
+   * region, and shared with anything else in the account that calls Textract there: set them to the
+   * account's Service Quotas values, less what other applications use (two stages deployed to one
+   * account and region share them too: split them between the stages). Raise them only together
+   * with a Service Quotas increase; a value above the account's quota turns waiting into
+   * throttling (a throttled task waits again with backoff, so it slows down but does not fail).
+   * @default - Textract's defaults in the larger regions: 10 / 10 / 100
+   */
+  readonly textractQuotas: Readonly<TextractQuotas>;
+  /** Hours a task may wait for Textract capacity before it fails with `CAPACITY_WAIT_EXCEEDED`. @default 24 */
+  readonly admissionMaxWaitHours: number;
   /** E-mail address subscribed to the alarm topic, if any. */
   readonly alarmEmail?: string;
   readonly removalPolicy: RemovalPolicy;
@@ -58,6 +72,8 @@ export const STAGE_CONFIGS: Record<StageName, StageConfig> = {
     apiRateLimit: 20,
     apiBurstLimit: 40,
     dispatcherMaxConcurrency: 2,
+    textractQuotas: { syncTps: 10, asyncStartTps: 10, maxConcurrentJobs: 100 },
+    admissionMaxWaitHours: 24,
     removalPolicy: Removal.DESTROY,
   },
   prod: {
@@ -75,6 +91,8 @@ export const STAGE_CONFIGS: Record<StageName, StageConfig> = {
     apiRateLimit: 200,
     apiBurstLimit: 400,
     dispatcherMaxConcurrency: 10,
+    textractQuotas: { syncTps: 10, asyncStartTps: 10, maxConcurrentJobs: 100 },
+    admissionMaxWaitHours: 24,
     removalPolicy: Removal.RETAIN,
   },
 };

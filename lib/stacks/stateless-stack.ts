@@ -25,6 +25,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { FunctionEnvironment, FunctionName } from '../../lambdas/entry/env.js';
 import type { StageConfig } from '../config/stage-config.js';
+import { TextractAdmission } from '../constructs/admission.js';
 import { DocumentsAccess } from '../constructs/documents-access.js';
 import { DocumentsApi } from '../constructs/documents-api.js';
 import { OcrPipeline, TEXTRACT_ACTIONS } from '../constructs/ocr-pipeline.js';
@@ -52,12 +53,14 @@ const RESULTS = 'results/';
 
 /**
  * The code: every Lambda function (least-privilege grants, one by one), the state machine over the
- * shared definition, the intake-queue consumer, the REST and WebSocket APIs, the deploy-time
+ * shared definition, the intake-queue consumer, admission control in front of Textract (the
+ * admission queue, the admitter and its schedule), the REST and WebSocket APIs, the deploy-time
  * migrations, the janitor schedule, and the dashboard and alarms.
  */
 export class StatelessStack extends Stack {
   readonly functions: { [N in FunctionName]: UntxtFunction<N> };
   readonly pipeline: OcrPipeline;
+  readonly admission: TextractAdmission;
   readonly documentsApi: DocumentsApi;
   readonly realtime: RealtimeApi;
   readonly alarmTopic: Topic;
@@ -96,6 +99,15 @@ export class StatelessStack extends Stack {
       logRetention,
       encryptionKey: key,
     });
+
+    // Before the functions: every step that calls Textract names the admission queue and the quotas.
+    this.admission = new TextractAdmission(this, 'Admission', {
+      stage: config.stage,
+      quotas: config.textractQuotas,
+      maxWaitHours: config.admissionMaxWaitHours,
+      deadLetterQueue: this.failedInvocations,
+    });
+    const admissionEnv = this.admission.environment;
 
     const network: FunctionNetwork = {
       vpc: stateful.vpc,
@@ -136,15 +148,20 @@ export class StatelessStack extends Stack {
     };
 
     const download = make('download', pipelineEnv);
-    const recognize = make('recognize', pipelineEnv);
+    const recognize = make('recognize', { ...pipelineEnv, ...admissionEnv });
     const handOff = { STATE_MACHINE_ARN: this.pipeline.stateMachineArnByName };
     const startTextDetection = make('startTextDetection', {
       ...pipelineEnv,
       ...handOff,
+      ...admissionEnv,
       TEXTRACT_SNS_TOPIC_ARN: this.pipeline.textractTopic.topicArn,
       TEXTRACT_ROLE_ARN: this.pipeline.textractRole.roleArn,
     });
-    const textDetectionCompleted = make('textDetectionCompleted', { ...pipelineEnv, ...handOff });
+    const textDetectionCompleted = make('textDetectionCompleted', {
+      ...pipelineEnv,
+      ...handOff,
+      ...admissionEnv,
+    });
     const writeResult = make('writeResult', pipelineEnv);
     const markFailed = make('markFailed', pipelineEnv);
 
@@ -158,6 +175,8 @@ export class StatelessStack extends Stack {
     const workflow = { STATE_MACHINE_ARN: stateMachine.stateMachineArn };
 
     const dispatcher = make('dispatcher', { ...pipelineEnv, ...workflow });
+    // Not named by the definition, so the state machine by reference (no cycle).
+    const admitter = make('admitter', { ...pipelineEnv, ...workflow, ...admissionEnv });
     const intake = stateful.intake;
     const api = make('api', {
       ...pipelineEnv,
@@ -167,6 +186,10 @@ export class StatelessStack extends Stack {
       DLQ_URL: intake.deadLetterQueue.queueUrl,
       DLQ_ARN: intake.deadLetterQueue.queueArn,
       APP_VERSION: appVersion(),
+      // Shown in the admin overview next to the admission figures.
+      TEXTRACT_SYNC_TPS: admissionEnv.TEXTRACT_SYNC_TPS,
+      TEXTRACT_ASYNC_START_TPS: admissionEnv.TEXTRACT_ASYNC_START_TPS,
+      TEXTRACT_MAX_CONCURRENT_JOBS: admissionEnv.TEXTRACT_MAX_CONCURRENT_JOBS,
     });
     const ws = make('ws', {
       ...database,
@@ -187,6 +210,7 @@ export class StatelessStack extends Stack {
       recognize,
       startTextDetection,
       textDetectionCompleted,
+      admitter,
       writeResult,
       markFailed,
       janitor,
@@ -203,6 +227,7 @@ export class StatelessStack extends Stack {
       recognize,
       startTextDetection,
       textDetectionCompleted,
+      admitter,
       writeResult,
       markFailed,
       janitor,
@@ -263,6 +288,13 @@ export class StatelessStack extends Stack {
     this.pipeline.textractTopic.addSubscription(
       new LambdaSubscription(textDetectionCompleted, { deadLetterQueue: this.failedInvocations }),
     );
+
+    // Admission: the steps that call Textract wake the admitter when a task parks (and the completion
+    // subscriber when a job slot frees); the admitter starts the admitted runs and wakes itself to
+    // carry on past its deadline.
+    for (const fn of [recognize, startTextDetection, textDetectionCompleted]) this.admission.grantPoke(fn);
+    stateMachine.grantStartExecution(admitter);
+    this.admission.bindAdmitter(admitter);
 
     // janitor: re-drives stuck tasks by starting a new execution attempt.
     stateMachine.grantStartExecution(janitor);
@@ -419,7 +451,9 @@ export class StatelessStack extends Stack {
       alarm(
         `TextractThrottles${index}Alarm`,
         metric,
-        `Textract throttled ${metric.dimensions?.Operation} (retries absorb a few; sustained throttling needs a quota increase)`,
+        metric.dimensions?.Operation === 'GetDocumentTextDetection'
+          ? 'Textract throttled GetDocumentTextDetection (WriteResult retries absorb a few; sustained throttling needs a quota increase)'
+          : `Textract throttled ${metric.dimensions?.Operation} (the task waits again; sustained throttling means textractQuotas exceed the account's quotas, or another application uses them)`,
         10,
       ),
     );
@@ -471,6 +505,7 @@ export class StatelessStack extends Stack {
             ],
           }),
         ],
+        this.admission.dashboardWidgets(),
       ],
     });
 

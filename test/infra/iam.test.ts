@@ -58,6 +58,7 @@ const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
     's3:GetObject',
     's3:ListBucket',
     's3:PutObject',
+    'sqs:SendMessage', // the admission queue (a parked task wakes the admitter)
     'textract:DetectDocumentText',
   ],
   startTextDetection: [
@@ -68,10 +69,23 @@ const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
     's3:GetObject',
     's3:ListBucket',
     's3:PutObject',
+    'sqs:SendMessage', // the admission queue
     'states:StartExecution',
     'textract:StartDocumentTextDetection',
   ],
-  textDetectionCompleted: ['execute-api:ManageConnections', 'states:StartExecution'],
+  // sqs:SendMessage: the admission queue (a finished job frees a slot someone may wait for).
+  textDetectionCompleted: ['execute-api:ManageConnections', 'sqs:SendMessage', 'states:StartExecution'],
+  admitter: [
+    'execute-api:ManageConnections',
+    // The admission queue: consumed as its event source, and poked to carry the loop on.
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+    'sqs:ReceiveMessage',
+    'sqs:SendMessage',
+    'states:StartExecution',
+  ],
   writeResult: [
     'execute-api:ManageConnections',
     'kms:GenerateDataKey',
@@ -115,6 +129,35 @@ describe('IAM least privilege', () => {
 
     // Assess
     for (const name of names) expect(granted[name], name).toEqual([...EXPECTED_ACTIONS[name]].sort());
+  });
+
+  it('lets only the Textract steps and the admitter send to the admission queue, and the steps nothing else there', () => {
+    // Prepare: sqs:SendMessage is also every function's dead-letter grant, so look at the resource.
+    const queue = logicalIdOf(stacks.stateless.admission.queue);
+    const onQueue = (statement: Statement) => JSON.stringify(statement.Resource).includes(`"${queue}"`);
+
+    // Act
+    const sendersOf = (Object.keys(EXPECTED_ACTIONS) as FunctionName[]).filter((name) =>
+      statementsOf(name).some((s) => onQueue(s) && actionsOf(s).includes('sqs:SendMessage')),
+    );
+    const stepActions = (['recognize', 'startTextDetection', 'textDetectionCompleted'] as const).map((name) =>
+      statementsOf(name).filter(onQueue).flatMap(actionsOf),
+    );
+    const machineStarts = statementsOf('admitter').filter((s) =>
+      actionsOf(s).includes('states:StartExecution'),
+    );
+
+    // Assess
+    expect(sendersOf.sort()).toEqual([
+      'admitter',
+      'recognize',
+      'startTextDetection',
+      'textDetectionCompleted',
+    ]);
+    for (const actions of stepActions) expect(actions).toEqual(['sqs:SendMessage']);
+    expect(machineStarts.map((s) => s.Resource)).toEqual([
+      { Ref: logicalIdOf(stacks.stateless.pipeline.stateMachine) },
+    ]);
   });
 
   it('uses no action wildcards in function policies', () => {

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource } from 'aws-cdk-lib';
+import { App, CustomResource, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { BucketDeployment } from 'aws-cdk-lib/aws-s3-deployment';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../lambdas/entry/env.js';
 import { DEFINITION_PATH, FUNCTION_SUBSTITUTIONS } from '../../local/stepfunctions/definition.js';
 import { FUNCTION_SETTINGS } from '../../lib/config/function-settings.js';
+import { STAGE_CONFIGS } from '../../lib/config/stage-config.js';
+import { TextractAdmission } from '../../lib/constructs/admission.js';
 import { logicalIdOf, synthesizeApp, type UntxtStacks } from './app-fixture.js';
 
 /** The logical id of a BucketDeployment's custom resource (its construct id is generated). */
@@ -71,7 +73,7 @@ describe('StatelessStack', () => {
       const layers = (name: (typeof FUNCTION_NAMES)[number]) => resources[fnId(name)].Properties.Layers;
 
       // Assess
-      for (const name of ['ws', 'janitor', 'migrate'] as const) {
+      for (const name of ['ws', 'janitor', 'admitter', 'migrate'] as const) {
         expect(architecture(name)).toEqual(['arm64']);
         expect(layers(name)).toBeUndefined();
       }
@@ -110,8 +112,13 @@ describe('StatelessStack', () => {
         ScalingConfig: { MaximumConcurrency: 2 },
         BatchSize: 10,
       });
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-      const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0]!;
+      // The dispatcher's and the admitter's (admission queue).
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+      const mapping = Object.values(
+        template.findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { FunctionName: { Ref: fnId('dispatcher') } },
+        }),
+      )[0]!;
       // A cross-stack reference to the stateful stack's intake queue (export or stack output).
       expect(JSON.stringify(mapping.Properties.EventSourceArn)).toMatch(/IntakeQueue[0-9A-F]{8}Arn/);
     });
@@ -122,7 +129,7 @@ describe('StatelessStack', () => {
       const machine = logicalIdOf(stacks.stateless.pipeline.stateMachine);
 
       // Act / Assess
-      for (const name of ['dispatcher', 'api', 'janitor'] as const) {
+      for (const name of ['dispatcher', 'api', 'janitor', 'admitter'] as const) {
         template.hasResourceProperties('AWS::Lambda::Function', {
           FunctionName: Match.absent(),
           Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: { Ref: machine } }) },
@@ -216,6 +223,144 @@ describe('StatelessStack', () => {
         TracingConfiguration: { Enabled: true },
         LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
       });
+    });
+  });
+
+  describe('admission control', () => {
+    const queueId = () => logicalIdOf(stacks.stateless.admission.queue);
+
+    it('has an admission queue with SSE-SQS, TLS only, 1-hour retention and visibility 6 × the admitter timeout', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+
+      // Act
+      const queue = template.toJSON().Resources[queueId()];
+
+      // Assess
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 3600,
+        VisibilityTimeout: 6 * FUNCTION_SETTINGS.admitter.timeoutSeconds,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId() }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('feeds the admission queue to the admitter, 10 pokes a batch, at most 2 at once', () => {
+      // Prepare / Act / Assess
+      stacks.statelessTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: fnId('admitter') },
+        EventSourceArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+        BatchSize: 10,
+        ScalingConfig: { MaximumConcurrency: 2 },
+        FunctionResponseTypes: Match.absent(),
+      });
+    });
+
+    it('wakes the admitter every minute, with delivery retries and a dead-letter queue', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+      const dlq = { 'Fn::GetAtt': [logicalIdOf(stacks.stateless.failedInvocations), 'Arn'] };
+
+      // Act / Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: fnArn('admitter'),
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+            DeadLetterConfig: { Arn: dlq },
+          }),
+        ],
+      });
+    });
+
+    it('gives the admission queue and the stage’s quotas to every function with admission control', () => {
+      // Prepare
+      const { textractQuotas, admissionMaxWaitHours } = STAGE_CONFIGS.dev;
+      const resources = stacks.statelessTemplate.toJSON().Resources;
+      const variablesOf = (name: (typeof FUNCTION_NAMES)[number]) =>
+        resources[fnId(name)].Properties.Environment.Variables as Record<string, unknown>;
+      const quotas = {
+        TEXTRACT_SYNC_TPS: String(textractQuotas.syncTps),
+        TEXTRACT_ASYNC_START_TPS: String(textractQuotas.asyncStartTps),
+        TEXTRACT_MAX_CONCURRENT_JOBS: String(textractQuotas.maxConcurrentJobs),
+      };
+
+      // Act / Assess
+      for (const name of ['recognize', 'startTextDetection', 'textDetectionCompleted', 'admitter'] as const) {
+        expect(variablesOf(name), name).toMatchObject({
+          ...quotas,
+          ADMISSION_QUEUE_URL: { Ref: queueId() },
+          ADMISSION_MAX_WAIT_HOURS: String(admissionMaxWaitHours),
+        });
+      }
+      // The admin overview shows the quotas; the api never pokes the queue.
+      expect(variablesOf('api')).toMatchObject(quotas);
+      expect(variablesOf('api').ADMISSION_QUEUE_URL).toBeUndefined();
+      for (const name of ['download', 'writeResult', 'markFailed', 'dispatcher', 'janitor'] as const) {
+        expect(variablesOf(name).ADMISSION_QUEUE_URL, name).toBeUndefined();
+      }
+    });
+
+    it('charts the admitter’s custom metrics by Kind, the queue and the admitter, and states the quotas', () => {
+      // Prepare
+      const dashboard = Object.values(
+        stacks.statelessTemplate.findResources('AWS::CloudWatch::Dashboard'),
+      )[0]!;
+      const body = JSON.stringify(dashboard.Properties.DashboardBody);
+
+      // Act / Assess: the body is a Fn::Join of JSON fragments, hence the escaped quotes
+      for (const metric of [
+        'AdmissionWaiting',
+        'AdmissionHeld',
+        'AdmissionCallsPerMinute',
+        'AdmissionThrottled',
+      ]) {
+        for (const kind of ['sync', 'async']) {
+          expect(body).toContain(`[\\"untxt\\",\\"${metric}\\",\\"Kind\\",\\"${kind}\\"`);
+        }
+      }
+      expect(body).toContain('ApproximateNumberOfMessagesVisible');
+      expect(body).toContain('NumberOfMessagesSent');
+      expect(body).toContain('ThrottledCount');
+      expect(body).toMatch(/DetectDocumentText \(one page\) \| 10 TPS/);
+      expect(body).toMatch(/Text-detection jobs at once \| 100/);
+    });
+
+    it('puts the configured quotas into the environment, and refuses a quota that is not a positive integer', () => {
+      // Prepare
+      const make = (syncTps: number) =>
+        new TextractAdmission(new Stack(new App(), 'Test'), 'Admission', {
+          stage: 'test',
+          quotas: { syncTps, asyncStartTps: 15, maxConcurrentJobs: 300 },
+          maxWaitHours: 6,
+          deadLetterQueue: { queueArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' } as never,
+        });
+
+      // Act
+      const admission = make(25);
+
+      // Assess
+      expect(admission.environment).toMatchObject({
+        TEXTRACT_SYNC_TPS: '25',
+        TEXTRACT_ASYNC_START_TPS: '15',
+        TEXTRACT_MAX_CONCURRENT_JOBS: '300',
+        ADMISSION_MAX_WAIT_HOURS: '6',
+      });
+      expect(() => make(0)).toThrow(/syncTps must be a positive integer/);
+      expect(() => make(2.5)).toThrow(/syncTps/);
     });
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { admissionFigures, type AdmissionKindFigures } from '../../../database/repositories/admission.js';
 import { findTaskById, listTasks, taskStats, taskThroughput } from '../../../database/repositories/tasks.js';
 import { listUsersWithCounts } from '../../../database/repositories/users.js';
 import type { ApiDeps } from '../deps.js';
@@ -27,12 +28,13 @@ export const adminUsersQuery = z.strictObject({
 /** System overview: queue depths, running executions, tasks by status, and the last 24 h in hourly buckets. */
 export const systemOverview = async (deps: ApiDeps) => {
   const since = new Date(deps.now().getTime() - 24 * 3_600_000);
-  const [tasks, throughput, intake, deadLetter, running] = await Promise.all([
+  const [tasks, throughput, intake, deadLetter, running, admission] = await Promise.all([
     taskStats(deps.db, {}),
     taskThroughput(deps.db, { since, bucketSeconds: 3600 }),
     deps.queues?.intakeDepth() ?? null,
     deps.queues?.deadLetterDepth() ?? null,
     deps.runningExecutions?.() ?? null,
+    admissionFigures(deps.db),
   ]);
   const completed = throughput.reduce((n, b) => n + b.completed, 0);
   const failed = throughput.reduce((n, b) => n + b.failed, 0);
@@ -48,6 +50,13 @@ export const systemOverview = async (deps: ApiDeps) => {
       failed: b.failed,
     })),
     last24h: { completed, failed, errorRate: completed + failed === 0 ? 0 : failed / (completed + failed) },
+    // Admission control in front of Textract: what is admitted (held), waiting and throttled, per
+    // kind of call, next to the quotas it keeps under.
+    admission: {
+      quotas: deps.admissionQuotas ?? null,
+      sync: viewFigures(admission.sync),
+      async: viewFigures(admission.async),
+    },
   };
 };
 
@@ -80,3 +89,13 @@ export const redriveDeadLetters = async (deps: ApiDeps) => {
   if (!deps.queues) return { moved: 0 };
   return { moved: await deps.queues.redriveDeadLetters() };
 };
+
+const viewFigures = (figures: AdmissionKindFigures) => ({
+  held: figures.held,
+  callsLastMinute: figures.callsLastMinute,
+  waiting: figures.waiting,
+  waitingAfterThrottle: figures.waitingAfterThrottle,
+  throttledTotal: figures.throttledTotal,
+  lastThrottledAt: figures.lastThrottledAt?.toISOString() ?? null,
+  oldestWaitingSince: figures.oldestWaitingSince?.toISOString() ?? null,
+});

@@ -115,7 +115,9 @@ export const admitCall = async (deps: AdmissionDeps, input: DownloadOutput): Pro
     if (!outcome.called) {
       // The grant ran out before this run came (its capacity went back); the task still waits and
       // the loop grants it again.
-      logger.info('Admitted run came after its grant expired; the task waits again', { taskId: input.taskId });
+      logger.info('Admitted run came after its grant expired; the task waits again', {
+        taskId: input.taskId,
+      });
       return { admitted: false, status: 'queued' };
     }
     if (!outcome.processing) {
@@ -233,7 +235,14 @@ const parkTask = async (
     waitingSince: input.admission ? new Date(input.admission.waitingSince) : now,
     now,
     notBefore: throttled
-      ? new Date(now.getTime() + backoffMs(1 + (await throttlesOf(trx, input.taskId)), settings, deps.admission.random ?? Math.random))
+      ? new Date(
+          now.getTime() +
+            backoffMs(
+              1 + (await throttlesOf(trx, input.taskId)),
+              settings,
+              deps.admission.random ?? Math.random,
+            ),
+        )
       : now,
     throttled,
     // What the admitted run resumes from: Download's output, without a grant of an earlier round.
@@ -367,7 +376,10 @@ const roundOf = async (deps: PumpDeps, kind: AdmissionKind): Promise<AdmissionRo
       granted += 1;
     } catch (error) {
       // The grant runs out unused and the task is granted again: nothing lost, a minute late.
-      logger.error('Could not start the run of an admitted task', { taskId: input.taskId, error: error as Error });
+      logger.error('Could not start the run of an admitted task', {
+        taskId: input.taskId,
+        error: error as Error,
+      });
     }
   }
   return { granted, waiting: decided.waiting, overdue: decided.overdue.length, nextAt: decided.nextAt };

@@ -19,7 +19,13 @@ import {
 } from '../../../database/repositories/text-jobs.js';
 import { logger } from '../../shared/logger.js';
 import { isThrottlingError } from '../admission-rules.js';
-import { admitCall, releaseCall, releaseJobSlot, waitAfterThrottle, type AdmissionDeps } from './admission.js';
+import {
+  admitCall,
+  releaseCall,
+  releaseJobSlot,
+  waitAfterThrottle,
+  type AdmissionDeps,
+} from './admission.js';
 import type { TextDetectionJobs, Workflow } from '../ports.js';
 import { downloadOutput } from './pipeline.js';
 

@@ -106,7 +106,8 @@ export const asyncRecognitionDepsFrom = (
 
 /** Admission deps when the function is configured for it; otherwise a guard that says which is missing. */
 const withAdmission = (config: PipelineConfig & Partial<AdmissionConfig>): AdmissionDeps => {
-  if (config.ADMISSION_QUEUE_URL !== undefined) return admissionDepsFrom(config as PipelineConfig & AdmissionConfig);
+  if (config.ADMISSION_QUEUE_URL !== undefined)
+    return admissionDepsFrom(config as PipelineConfig & AdmissionConfig);
   return {
     ...coreDepsFrom(config),
     admission: {

@@ -32,6 +32,11 @@ export const FULL_ENV = {
   TEXTRACT_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/untxt-textract-publish`,
   APP_VERSION: '1.2.3',
   DB_CHANGE_FUNCTION_ARN: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:untxt-test-db-change`,
+  ADMISSION_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/untxt-admission`,
+  TEXTRACT_SYNC_TPS: '10',
+  TEXTRACT_ASYNC_START_TPS: '10',
+  TEXTRACT_MAX_CONCURRENT_JOBS: '100',
+  ADMISSION_MAX_WAIT_HOURS: '24',
 } as const;
 
 /** Stubs the whole environment (undone by `vi.unstubAllEnvs`), minus the `without` variables. */
