@@ -5,6 +5,7 @@
  *   npm run bench                      all
  *   npm run bench -- pipeline --tasks 30
  *   npm run bench -- ocr [--native]
+ *   npm run bench -- burst --docs 2000 [--kill 2]
  */
 import { spawnSync } from 'node:child_process';
 
@@ -12,6 +13,7 @@ const BENCHES: Record<string, string> = {
   pipeline: 'bench/pipeline.ts',
   ocr: 'bench/ocr.ts',
   web: 'bench/web.ts',
+  burst: 'bench/burst.ts',
 };
 
 const [name, ...args] = process.argv.slice(2);

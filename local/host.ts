@@ -295,6 +295,7 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       queues: createLocalQueueMonitor(intake, deadLetter),
       runningExecutions: async () => workflow.runningCount(),
       version: VERSION,
+      admissionQuotas: admissionSettings.quotas,
     };
     const api = createApiHandler(apiDeps);
     const http = createHttpGateway({
@@ -354,15 +355,21 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     const admitter = createAdmitterHandler({ ...core, admission, workflow } satisfies PumpDeps);
     const stopAdmitter = admissionQueue.startConsumer({
       batchSize: 10,
-      handler: invoke('Admitter', FUNCTION_SETTINGS.admitter.timeoutSeconds, async (event: SQSEvent, context) => {
-        await admitter(event, context);
-      }),
+      handler: invoke(
+        'Admitter',
+        FUNCTION_SETTINGS.admitter.timeoutSeconds,
+        async (event: SQSEvent, context) => {
+          await admitter(event, context);
+        },
+      ),
     });
     closers.push(() => stopAdmitter());
     const admissionTimer = setInterval(() => {
-      void admission.signal.poke('schedule').catch((error: unknown) =>
-        logger.error('Could not wake the admission loop', { error: error as Error }),
-      );
+      void admission.signal
+        .poke('schedule')
+        .catch((error: unknown) =>
+          logger.error('Could not wake the admission loop', { error: error as Error }),
+        );
     }, ADMISSION_SCHEDULE_MS);
     admissionTimer.unref();
     closers.push(() => clearInterval(admissionTimer));

@@ -90,7 +90,13 @@ export const createTextractSimulator = (options: {
         const t = now();
         if (!sync.tryTake(t, options.quotas.syncTps)) {
           throttledCount += 1;
-          record({ t, op: 'DetectDocumentText', outcome: 'ProvisionedThroughputExceededException', key: input.key, inFlight });
+          record({
+            t,
+            op: 'DetectDocumentText',
+            outcome: 'ProvisionedThroughputExceededException',
+            key: input.key,
+            inFlight,
+          });
           throw new SimulatedTextractError(
             'ProvisionedThroughputExceededException',
             'Provisioned rate exceeded (simulated DetectDocumentText quota)',

@@ -59,7 +59,8 @@ export const createLocalWorkflow = (options: {
   );
 
   const settleIdle = () => {
-    if (active.size === 0 && waiting.length === 0 && continuing.length === 0) idleWaiters.splice(0).forEach((resolve) => resolve());
+    if (active.size === 0 && waiting.length === 0 && continuing.length === 0)
+      idleWaiters.splice(0).forEach((resolve) => resolve());
   };
 
   const pump = () => {
@@ -105,7 +106,11 @@ export const createLocalWorkflow = (options: {
       // Express ARNs carry a unique suffix after the name: two runs of one name are two executions.
       const executionArn = `${options.stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`;
       // Through JSON, as Step Functions takes it: a key set to undefined is absent (Route tests presence).
-      const pending = { name, executionArn, input: JSON.parse(JSON.stringify(executionInput(input))) as unknown };
+      const pending = {
+        name,
+        executionArn,
+        input: JSON.parse(JSON.stringify(executionInput(input))) as unknown,
+      };
       // A run that continues a task (a finished job's hand-off, an admitted task) goes ahead of new
       // ones: on AWS no execution waits for another, and here an admitted run stuck behind a burst of
       // Downloads would hold its Textract capacity unused.

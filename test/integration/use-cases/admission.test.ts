@@ -22,7 +22,10 @@ import { databaseBackends, seedTask, seedUser, useDatabase } from '../../helpers
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   const handle = useDatabase(create);
 
-  const createDeps = (settings: Partial<AdmissionSettings> = {}, quotas = { syncTps: 5, asyncStartTps: 2, maxConcurrentJobs: 3 }) => {
+  const createDeps = (
+    settings: Partial<AdmissionSettings> = {},
+    quotas = { syncTps: 5, asyncStartTps: 2, maxConcurrentJobs: 3 },
+  ) => {
     const started: WorkflowInput[] = [];
     const deps: PumpDeps = {
       db: handle.db,
@@ -45,10 +48,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   };
 
   /** A task that went through Download (`processing`), with the output Download hands on. */
-  const seedDownloaded = async (
-    userId: string,
-    mode: 'sync' | 'async' = 'sync',
-  ): Promise<DownloadOutput> => {
+  const seedDownloaded = async (userId: string, mode: 'sync' | 'async' = 'sync'): Promise<DownloadOutput> => {
     const { task, file } = await seedTask(handle.db, {
       userId,
       status: 'processing',
@@ -122,16 +122,28 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
       // Assess
       expect(outcome).toEqual({ admitted: false, status: 'queued' });
-      expect(await findTaskById(handle.db, input.taskId)).toMatchObject({ status: 'queued', stage: 'capacity' });
+      expect(await findTaskById(handle.db, input.taskId)).toMatchObject({
+        status: 'queued',
+        stage: 'capacity',
+      });
       const events = await listTaskEvents(handle.db, input.taskId);
-      expect(events.at(-1)).toMatchObject({ to_status: 'queued', message: 'Waiting for text-recognition capacity' });
-      expect(await findWait(handle.db, input.taskId)).toMatchObject({ kind: 'sync', input: { documentKey: input.documentKey } });
+      expect(events.at(-1)).toMatchObject({
+        to_status: 'queued',
+        message: 'Waiting for text-recognition capacity',
+      });
+      expect(await findWait(handle.db, input.taskId)).toMatchObject({
+        kind: 'sync',
+        input: { documentKey: input.documentKey },
+      });
       expect(deps.admission.signal.poke).toHaveBeenCalledWith('task waiting');
     });
 
     it('sends a new arrival to wait behind tasks already waiting, even when capacity is free', async () => {
       // Prepare: one task waits (quota 1 used), then the window passes
-      const { deps } = createDeps({ rateWindowMs: 200 }, { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 });
+      const { deps } = createDeps(
+        { rateWindowMs: 200 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
       const user = await seedUser(handle.db);
       await admitCall(deps, await seedDownloaded(user.id));
       await admitCall(deps, await seedDownloaded(user.id));
@@ -148,7 +160,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   describe('Function: runAdmissionRound', () => {
     it('admits a light user ahead of a heavy user’s backlog', async () => {
       // Prepare: the heavy user fills the waiting list first, then three light users wait too
-      const { deps, started } = createDeps({ rateWindowMs: 60_000 }, { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 });
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
       const heavy = await seedUser(handle.db);
       await admitCall(deps, await seedDownloaded(heavy.id));
       for (let i = 0; i < 10; i += 1) await admitCall(deps, await seedDownloaded(heavy.id));
@@ -162,19 +177,31 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
       // Assess: 5 per window − 1 call made = 4 grants: the three light users first, then the heavy one
       expect(round.granted).toBe(4);
-      expect(started.map((input) => input.userId).slice(0, 3).sort()).toEqual(light.map((user) => user.id).sort());
+      expect(
+        started
+          .map((input) => input.userId)
+          .slice(0, 3)
+          .sort(),
+      ).toEqual(light.map((user) => user.id).sort());
       expect(started[3]!.userId).toBe(heavy.id);
       expect(round.waiting).toBe(9);
     });
 
     it('orders one user’s own waiting tasks by priority, then age', async () => {
       // Prepare
-      const { deps, started } = createDeps({ rateWindowMs: 60_000 }, { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 });
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
       const user = await seedUser(handle.db);
       await admitCall(deps, await seedDownloaded(user.id));
       const first = await seedDownloaded(user.id);
       const urgent = await seedDownloaded(user.id);
-      await handle.db.updateTable('tasks').set({ priority: 'high' }).where('id', '=', urgent.taskId).execute();
+      await handle.db
+        .updateTable('tasks')
+        .set({ priority: 'high' })
+        .where('id', '=', urgent.taskId)
+        .execute();
       await admitCall(deps, first);
       await admitCall(deps, urgent);
       deps.admission.settings.quotas.syncTps = 2;
@@ -188,7 +215,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('resumes an admitted task after Download, and the grant becomes its call exactly once', async () => {
       // Prepare
-      const { deps, started } = createDeps({ rateWindowMs: 60_000 }, { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 });
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
       const user = await seedUser(handle.db);
       await admitCall(deps, await seedDownloaded(user.id));
       const waiting = await seedDownloaded(user.id);
@@ -202,10 +232,16 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const again = await admitCall(deps, resumed);
 
       // Assess
-      expect(started[0]).toMatchObject({ taskId: waiting.taskId, resume: { mode: 'sync', documentKey: waiting.documentKey } });
+      expect(started[0]).toMatchObject({
+        taskId: waiting.taskId,
+        resume: { mode: 'sync', documentKey: waiting.documentKey },
+      });
       expect(first.admitted).toBe(true);
       expect(again.admitted).toBe(false);
-      expect(await findTaskById(handle.db, waiting.taskId)).toMatchObject({ status: 'processing', stage: 'recognize' });
+      expect(await findTaskById(handle.db, waiting.taskId)).toMatchObject({
+        status: 'processing',
+        stage: 'recognize',
+      });
       expect(await findWait(handle.db, waiting.taskId)).toBeUndefined();
       const counts = await countLeases(handle.db, { kind: 'sync', now: new Date(), rateWindowMs: 60_000 });
       expect(counts).toMatchObject({ recentCalls: 2, reserved: 0 });
@@ -213,7 +249,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('gives a grant whose run never came back to the task after it expires, without counting it twice', async () => {
       // Prepare: a grant is made, its run "crashes" (never calls), and the grant expires
-      const { deps, started } = createDeps({ rateWindowMs: 60_000, grantTtlMs: 100 }, { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 });
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000, grantTtlMs: 100 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
       const user = await seedUser(handle.db);
       await admitCall(deps, await seedDownloaded(user.id));
       const waiting = await seedDownloaded(user.id);
@@ -237,7 +276,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('fails a task that waited longer than the maximum, with CAPACITY_WAIT_EXCEEDED', async () => {
       // Prepare
-      const { deps } = createDeps({ rateWindowMs: 60_000, maxWaitMs: 60_000 }, { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 });
+      const { deps } = createDeps(
+        { rateWindowMs: 60_000, maxWaitMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
       const user = await seedUser(handle.db);
       await admitCall(deps, await seedDownloaded(user.id));
       const waiting = await seedDownloaded(user.id);
@@ -298,7 +340,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(delay).toBe(5_000);
       const counts = await countLeases(handle.db, { kind: 'sync', now: new Date(), rateWindowMs: 1_050 });
       expect(counts).toMatchObject({ held: 0, recentCalls: 1 });
-      expect(await findTaskById(handle.db, input.taskId)).toMatchObject({ status: 'queued', stage: 'capacity' });
+      expect(await findTaskById(handle.db, input.taskId)).toMatchObject({
+        status: 'queued',
+        stage: 'capacity',
+      });
     });
   });
 
@@ -325,7 +370,10 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   describe('Function: runAdmissionPump', () => {
     it('runs the loop in one admitter only and admits every waiting task as the window frees', async () => {
       // Prepare: 6 tasks, 2 per 300 ms window
-      const { deps, started } = createDeps({ rateWindowMs: 300 }, { syncTps: 2, asyncStartTps: 1, maxConcurrentJobs: 1 });
+      const { deps, started } = createDeps(
+        { rateWindowMs: 300 },
+        { syncTps: 2, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
       const user = await seedUser(handle.db);
       const inputs = await Promise.all(Array.from({ length: 6 }, () => seedDownloaded(user.id)));
       for (const input of inputs) await admitCall(deps, input);
@@ -340,7 +388,9 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       // Act
       const [first, second] = await Promise.all([
         runAdmissionPump(deps, { deadline, pollMs: 50 }),
-        new Promise((resolve) => setTimeout(resolve, 20)).then(() => runAdmissionPump(deps, { deadline, pollMs: 50 })),
+        new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
+          runAdmissionPump(deps, { deadline, pollMs: 50 }),
+        ),
       ]);
 
       // Assess

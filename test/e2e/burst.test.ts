@@ -1,0 +1,159 @@
+/**
+ * A tiny burst against the simulated Textract with quotas, through the whole local platform: files
+ * dropped into two users' uploads, the real handlers, definition and runner. Nothing fails, no call
+ * goes over a quota, waiting tasks say so, and the light user is not stuck behind the heavy one.
+ */
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatorEvent } from '../../local/textract-simulator.js';
+import { makePdf, renderTextPng } from '../fixtures/documents.js';
+import { startTestHost, type SocketClient, type TestHost, type TestUser } from '../helpers/local-host.js';
+
+const QUOTAS = { sync: 2, async: 1, jobs: 1 };
+
+/** Most events within any one-second window. */
+const peakPerSecond = (times: number[]) => {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  for (let start = 0, end = 0; end < sorted.length; end += 1) {
+    while (sorted[end]! - sorted[start]! >= 1_000) start += 1;
+    peak = Math.max(peak, end - start + 1);
+  }
+  return peak;
+};
+
+describe('Burst against a throttling Textract', () => {
+  let host: TestHost;
+  let heavy: TestUser;
+  let light: TestUser;
+  let socket: SocketClient;
+  let callLog: string;
+
+  beforeAll(async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'untxt-burst-test-'));
+    callLog = join(dataDir, 'calls.jsonl');
+    host = await startTestHost({
+      UNTXT_DATA_DIR: dataDir,
+      UNTXT_OCR_ENGINE: 'fake',
+      UNTXT_FAKE_OCR_PAGE_MS: '50',
+      UNTXT_MAX_EXECUTIONS: '8',
+      UNTXT_DROP_SCAN_MS: '200',
+      UNTXT_TEXTRACT_SYNC_TPS: String(QUOTAS.sync),
+      UNTXT_TEXTRACT_ASYNC_START_TPS: String(QUOTAS.async),
+      UNTXT_TEXTRACT_MAX_CONCURRENT_JOBS: String(QUOTAS.jobs),
+      UNTXT_SIM_SYNC_TPS: String(QUOTAS.sync),
+      UNTXT_SIM_ASYNC_START_TPS: String(QUOTAS.async),
+      UNTXT_SIM_MAX_JOBS: String(QUOTAS.jobs),
+      UNTXT_SIM_CALL_LOG: callLog,
+    });
+    heavy = await host.register();
+    light = await host.register();
+    socket = await host.socket(heavy.token);
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('completes every document without a call over the quotas, and shows the wait', async () => {
+    // Prepare: 20 documents for the heavy user (4 of them multi-page), then 2 for the light one
+    const png = await renderTextPng(['Invoice 42', 'Total 9.99']);
+    const pdf = await makePdf(2);
+    const uploads = join(host.dataDir, 'objects', 'untxt-documents', 'uploads');
+    const drop = async (user: TestUser, names: string[]) => {
+      await mkdir(join(uploads, user.userId), { recursive: true });
+      await Promise.all(
+        names.map((name) => writeFile(join(uploads, user.userId, name), name.endsWith('.pdf') ? pdf : png)),
+      );
+    };
+    const heavyNames = Array.from({ length: 20 }, (_, i) => `heavy-${i}.${i % 5 === 4 ? 'pdf' : 'png'}`);
+    const lightNames = ['light-0.png', 'light-1.png'];
+
+    // Act
+    await drop(heavy, heavyNames);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await drop(light, lightNames);
+    const deadline = Date.now() + 90_000;
+    let tasks: Array<{
+      user_id: string;
+      status: string;
+      completed_at: Date | null;
+      error_code: string | null;
+    }> = [];
+    while (Date.now() < deadline) {
+      tasks = await host.host.database.db
+        .selectFrom('tasks')
+        .select(['user_id', 'status', 'completed_at', 'error_code'])
+        .execute();
+      if (
+        tasks.length === 22 &&
+        tasks.every((task) => task.status === 'completed' || task.status === 'failed')
+      )
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+
+    // Assess: everything completed
+    expect(tasks.filter((task) => task.status === 'completed')).toHaveLength(22);
+
+    // … no call over a quota, none throttled
+    const events = (await readFile(callLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as SimulatorEvent);
+    const attempted = (op: string) => events.filter((event) => event.op === op).map((event) => event.t);
+    expect(events.filter((event) => 'outcome' in event && event.outcome !== 'ok')).toEqual([]);
+    expect(attempted('DetectDocumentText')).toHaveLength(18);
+    expect(peakPerSecond(attempted('DetectDocumentText'))).toBeLessThanOrEqual(QUOTAS.sync);
+    expect(attempted('StartDocumentTextDetection')).toHaveLength(4);
+    expect(peakPerSecond(attempted('StartDocumentTextDetection'))).toBeLessThanOrEqual(QUOTAS.async);
+    const peakJobs = Math.max(
+      ...events.flatMap((event) => (event.op === 'StartDocumentTextDetection' ? [event.jobs] : [])),
+    );
+    expect(peakJobs).toBeLessThanOrEqual(QUOTAS.jobs);
+
+    // … waiting tasks said so on the owner's socket
+    const waiting = socket.messages.find(
+      (message) => message.type === 'task_update' && message.stage === 'capacity',
+    );
+    expect(waiting).toMatchObject({ status: 'queued', message: 'Waiting for text-recognition capacity' });
+
+    // … and the light user, though last to drop, went ahead of the heavy user's backlog: at 2 calls
+    // a second the heavy user's 16 one-page documents take 8 s, and several finish after the light
+    // user's two
+    const lightDone = Math.max(
+      ...tasks
+        .filter((task) => task.user_id === light.userId)
+        .map((task) => new Date(task.completed_at!).getTime()),
+    );
+    const heavyAfter = tasks.filter(
+      (task) => task.user_id === heavy.userId && new Date(task.completed_at!).getTime() > lightDone,
+    );
+    expect(heavyAfter.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shows the admission figures and quotas in the admin overview', async () => {
+    // Prepare
+    const login = await fetch(`${host.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@untxt.local', password: 'admin-password-1' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+
+    // Act
+    const response = await host.api(token, '/admin/overview');
+
+    // Assess
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { admission: Record<string, unknown> };
+    expect(body.admission).toMatchObject({
+      quotas: { syncTps: QUOTAS.sync, asyncStartTps: QUOTAS.async, maxConcurrentJobs: QUOTAS.jobs },
+      sync: { held: 0, waiting: 0, throttledTotal: 0 },
+      async: { held: 0, waiting: 0 },
+    });
+    expect((body.admission.sync as { callsLastMinute: number }).callsLastMinute).toBe(18);
+  });
+});
