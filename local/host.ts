@@ -134,6 +134,17 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     if (applied.length) logger.info('Applied migrations', { applied });
 
     const server: Server = createServer();
+    // Until every route is wired (below), a request gets a clear 503 instead of hanging unanswered.
+    let serve = (_req: IncomingMessage, res: ServerResponse) => {
+      res
+        .writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' })
+        .end(
+          JSON.stringify({
+            error: { code: 'STARTING', message: 'untxt is starting; try again in a moment' },
+          }),
+        );
+    };
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => serve(req, res));
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(config.PORT, config.HOST, () => ok());
@@ -327,7 +338,7 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     wsGateway.attach(server);
     closers.push(() => wsGateway.close());
 
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    serve = (req, res) => {
       void (async () => {
         try {
           if (await auth.handle(req, res)) return;
@@ -349,7 +360,7 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
           else res.destroy();
         }
       })();
-    });
+    };
 
     // The admitter consumes the admission queue; each batch runs the loop until nothing waits.
     const admitter = createAdmitterHandler({ ...core, admission, workflow } satisfies PumpDeps);
