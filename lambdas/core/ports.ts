@@ -3,6 +3,8 @@
  * stand-in (`local/`). Names say what the domain needs, not which vendor provides it.
  */
 import type { Block, DocumentMetadata } from '@aws-sdk/client-textract';
+import type { AdmissionKindFigures } from '../../database/repositories/admission.js';
+import type { AdmissionKind } from './admission-rules.js';
 
 export interface PresignedUpload {
   url: string;
@@ -153,4 +155,12 @@ export interface QueueMonitor {
   deadLetterDepth(): Promise<QueueDepth>;
   /** Moves every dead-lettered message back to the intake queue; returns how many. */
   redriveDeadLetters(): Promise<number>;
+}
+
+/**
+ * Publishes the admission figures as metrics (CloudWatch on AWS, for the dashboard). Called by the
+ * admitter, which runs at least every minute.
+ */
+export interface AdmissionMetrics {
+  publish(figures: Record<AdmissionKind, AdmissionKindFigures>): void;
 }

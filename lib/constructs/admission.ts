@@ -9,6 +9,7 @@ import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TextractQuotas } from '../../lambdas/core/admission-rules.js';
 import type { FunctionEnvironment } from '../../lambdas/entry/env.js';
+import { ADMISSION_METRIC_NAMES } from '../../lambdas/adapters/aws/emf-admission-metrics.js';
 import { ADMISSION_VISIBILITY_SECONDS } from '../config/function-settings.js';
 
 /** The admission variables of `lambdas/entry/env.ts`, as every function with admission control gets them. */
@@ -22,24 +23,6 @@ export type AdmissionEnvironment = Required<
     | 'ADMISSION_MAX_WAIT_HOURS'
   >
 >;
-
-/**
- * The custom metrics the admitter publishes (CloudWatch Embedded Metric Format): namespace, names,
- * and the one dimension, `Kind` = `sync` | `async`. The dashboard reads exactly these.
- */
-export const ADMISSION_METRICS = {
-  namespace: 'untxt',
-  dimension: 'Kind',
-  kinds: ['sync', 'async'],
-  /** Tasks waiting for capacity (a gauge). */
-  waiting: 'AdmissionWaiting',
-  /** Leases held: calls in flight (sync), jobs running (async) (a gauge). */
-  held: 'AdmissionHeld',
-  /** Textract calls admitted over the last minute (a gauge). */
-  callsPerMinute: 'AdmissionCallsPerMinute',
-  /** Admitted calls Textract throttled anyway (a count). */
-  throttled: 'AdmissionThrottled',
-} as const;
 
 /** Props of {@link TextractAdmission}. */
 export interface TextractAdmissionProps {
@@ -72,7 +55,7 @@ export class TextractAdmission extends Construct {
   readonly queue: Queue;
   /** The admission variables for `recognize`, `startTextDetection`, `textDetectionCompleted` and `admitter`. */
   readonly environment: AdmissionEnvironment;
-  private admitter?: IFunction;
+  private admitter?: IFunction & { serviceName: string };
 
   constructor(
     scope: Construct,
@@ -127,7 +110,7 @@ export class TextractAdmission extends Construct {
    * Wires the admitter: the admission queue as its event source, the every-minute schedule, and its
    * own poke permission. Starting executions is granted by the stack with the other starters.
    */
-  bindAdmitter(admitter: IFunction): Rule {
+  bindAdmitter(admitter: IFunction & { serviceName: string }): Rule {
     this.admitter = admitter;
     admitter.addEventSource(
       new SqsEventSource(this.queue, {
@@ -163,35 +146,48 @@ export class TextractAdmission extends Construct {
   }
 
   /**
-   * One dashboard row: the admitter's custom metrics (waiting and held by kind, calls per minute and
-   * throttles by kind), the admission queue with the admitter's invocations, and the stage's quotas.
+   * One dashboard row: the admitter's metrics (waiting, held and calls per minute, by kind),
+   * Textract's own throttle counts, the admission queue with the admitter's invocations, and the
+   * stage's quotas.
    */
   dashboardWidgets(): IWidget[] {
-    const { namespace, dimension, kinds } = ADMISSION_METRICS;
-    const byKind = (metricName: string, statistic: string) =>
-      kinds.map(
+    const { namespace, dimension } = ADMISSION_METRIC_NAMES;
+    const admitter = this.admitter;
+    const byKind = (metricName: string) =>
+      (['sync', 'async'] as const).map(
         (kind) =>
           new Metric({
             namespace,
             metricName,
-            dimensionsMap: { [dimension]: kind },
-            statistic,
+            // Powertools adds the publishing function's service name as a dimension.
+            dimensionsMap: { [dimension]: kind, ...(admitter && { service: admitter.serviceName }) },
+            statistic: 'Maximum',
             period: Duration.minutes(1),
             label: `${metricName} ${kind}`,
           }),
       );
-    const admitter = this.admitter;
+    const throttles = ['DetectDocumentText', 'StartDocumentTextDetection'].map(
+      (operation) =>
+        new Metric({
+          namespace: 'AWS/Textract',
+          metricName: 'ThrottledCount',
+          dimensionsMap: { Operation: operation },
+          statistic: 'Sum',
+          period: Duration.minutes(1),
+          label: `${operation} throttled`,
+        }),
+    );
     const { syncTps, asyncStartTps, maxConcurrentJobs } = this.props.quotas;
     return [
       new GraphWidget({
         title: 'Admission: tasks waiting, leases held',
-        left: byKind(ADMISSION_METRICS.waiting, 'Maximum'),
-        right: byKind(ADMISSION_METRICS.held, 'Maximum'),
+        left: byKind(ADMISSION_METRIC_NAMES.waiting),
+        right: byKind(ADMISSION_METRIC_NAMES.held),
       }),
       new GraphWidget({
         title: 'Admission: Textract calls per minute, throttled',
-        left: byKind(ADMISSION_METRICS.callsPerMinute, 'Maximum'),
-        right: byKind(ADMISSION_METRICS.throttled, 'Sum'),
+        left: byKind(ADMISSION_METRIC_NAMES.callsPerMinute),
+        right: throttles,
       }),
       new GraphWidget({
         title: 'Admission queue and admitter',

@@ -61,6 +61,8 @@ export class UntxtFunction<N extends FunctionName = FunctionName> extends Nodejs
   readonly untxtName: N;
   /** Runs on x86_64 with the sharp layer (its code imports sharp). */
   readonly usesSharp: boolean;
+  /** Its `POWERTOOLS_SERVICE_NAME`: the `service` dimension of the metrics it publishes. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: UntxtFunctionProps<N>) {
     const settings = FUNCTION_SETTINGS[props.name];
@@ -117,6 +119,7 @@ export class UntxtFunction<N extends FunctionName = FunctionName> extends Nodejs
     });
     this.untxtName = props.name;
     this.usesSharp = needsSharp;
+    this.serviceName = serviceName;
 
     const why = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
     why(

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DetectDocumentTextCommand,
   GetDocumentTextDetectionCommand,
@@ -36,6 +36,7 @@ import type { Database } from '../../../../database/schema.js';
 import { resultKeys, resultPrefix } from '../../../../lambdas/core/keys.js';
 import type { FunctionName } from '../../../../lambdas/entry/env.js';
 import { createProxyDatabase } from '../../../../lambdas/entry/shared/proxy-database.js';
+import { createLambdaContext } from '../../../../local/gateway/lambda-context.js';
 import { makeNoisePng } from '../../../fixtures/documents.js';
 import { seedTask, seedUser, truncateAll } from '../../../helpers/databases.js';
 import { ACCOUNT, FULL_ENV, lambdaContext, REGION, stubEnvironment } from './helpers.js';
@@ -71,6 +72,7 @@ const ENTRY_MODULES: Record<string, () => Promise<unknown>> = {
   'write-result': () => import('../../../../lambdas/entry/write-result.js'),
   'mark-failed': () => import('../../../../lambdas/entry/mark-failed.js'),
   janitor: () => import('../../../../lambdas/entry/janitor.js'),
+  admitter: () => import('../../../../lambdas/entry/admitter.js'),
   'db-change': () => import('../../../../lambdas/entry/db-change.js'),
   migrate: () => import('../../../../lambdas/entry/migrate.js'),
 };
@@ -419,6 +421,74 @@ describe('Function: handler (textDetectionCompleted)', () => {
     // Assess
     expect(result).toEqual({ handedOff: 0 });
     expect(sfnMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('Function: handler (admitter)', () => {
+  it('admits a task that waited at Recognize by starting its resumed run, and publishes the figures', async () => {
+    // Prepare: a quota of one call a second; the first task takes it, the second parks and pokes
+    vi.stubEnv('TEXTRACT_SYNC_TPS', '1');
+    const first = await seedAsyncTask();
+    const second = await seedAsyncTask();
+    const sync = { mode: 'sync' as const, pages: 1 };
+    textractMock.on(DetectDocumentTextCommand).resolves({ DocumentMetadata: { Pages: 1 }, Blocks: [] });
+    s3Mock.on(PutObjectCommand).resolves({});
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
+    const recognize = await coldStart('recognize');
+    expect(await recognize({ ...first.input, ...sync }, lambdaContext('recognize'))).toMatchObject({
+      status: 'completed',
+    });
+    expect(await recognize({ ...second.input, ...sync }, lambdaContext('recognize'))).toMatchObject({
+      status: 'queued',
+    });
+    expect(sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueUrl: FULL_ENV.ADMISSION_QUEUE_URL, MessageBody: JSON.stringify({ reason: 'task waiting' }) },
+    ]);
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const admitter = await coldStart('admitter');
+
+    // Act: an invocation with 8 s left runs the loop for 3 s (it keeps 5 s for itself): it waits for
+    // the rate window, grants the capacity and stays until the granted run calls, which never comes
+    const context = createLambdaContext('admitter', { region: REGION, accountId: ACCOUNT, timeoutMs: 8_000 });
+    const report = await admitter({ Records: [] }, context);
+    vi.mocked(process.stdout.write).mockRestore();
+
+    // Assess: one run started, resuming after Download with the grant
+    expect(report).toMatchObject({ led: true, granted: 1, waiting: 1 });
+    const starts = sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toMatchObject({
+      stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
+      name: `${second.task.id}-admit`,
+    });
+    expect(JSON.parse(starts[0]!.input!)).toMatchObject({
+      taskId: second.task.id,
+      attempt: 1,
+      mode: 'sync',
+      documentKey: second.file.storage_key,
+      admission: { leaseId: expect.any(String), waitingSince: expect.any(String) },
+    });
+    // … at its deadline, with a grant still out, the loop wakes its next invocation
+    expect(sqsMock.commandCalls(SendMessageCommand).at(-1)?.args[0].input).toEqual({
+      QueueUrl: FULL_ENV.ADMISSION_QUEUE_URL,
+      MessageBody: JSON.stringify({ reason: 'admission loop continues' }),
+    });
+    // … and the figures went out as EMF: the grant is held, its task counted as waiting until it calls
+    const emf = lines.flatMap((line) => {
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        return '_aws' in parsed ? [parsed] : [];
+      } catch {
+        return [];
+      }
+    });
+    expect(emf.map((line) => line.Kind)).toEqual(['sync', 'async']);
+    expect(emf[0]).toMatchObject({ AdmissionWaiting: 1, AdmissionHeld: 1, AdmissionCallsPerMinute: 1 });
   });
 });
 
