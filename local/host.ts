@@ -41,6 +41,7 @@ import { createLocalTextDetectionJobs, createLocalTextDetector } from './text-de
 import { createFakeOcrEngine, createTextractSimulator } from './textract-simulator.js';
 import { DEFAULT_ADMISSION_SETTINGS, type AdmissionSettings } from '../lambdas/core/admission-rules.js';
 import type { AdmissionDeps, PumpDeps } from '../lambdas/core/use-cases/admission.js';
+import { voidGrants } from '../database/repositories/admission.js';
 import { createAdmitterHandler } from '../lambdas/events/admitter.js';
 
 const REGION = 'local';
@@ -136,13 +137,11 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     const server: Server = createServer();
     // Until every route is wired (below), a request gets a clear 503 instead of hanging unanswered.
     let serve = (_req: IncomingMessage, res: ServerResponse) => {
-      res
-        .writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' })
-        .end(
-          JSON.stringify({
-            error: { code: 'STARTING', message: 'untxt is starting; try again in a moment' },
-          }),
-        );
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(
+        JSON.stringify({
+          error: { code: 'STARTING', message: 'untxt is starting; try again in a moment' },
+        }),
+      );
     };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => serve(req, res));
     await new Promise<void>((ok, fail) => {
@@ -405,7 +404,10 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     // Nothing lost on restart. Executions keep no state (as Express workflows), so whatever was in
     // flight when the host stopped is started again: a `queued` task on its attempt (Download claims
     // it), a `processing` task as a new attempt (its run, or its text-detection job, died with us).
-    const recovered = { queued: 0, processing: 0 };
+    const recovered = { queued: 0, processing: 0, grants: 0 };
+    // Every run died with the previous process, those on their way to a granted call too: their
+    // grants go back now rather than holding Textract capacity until they expire.
+    recovered.grants = await voidGrants(database.db);
     const dispatchDeps = { ...core, workflow } satisfies DispatchDeps;
     // Tasks waiting for Textract capacity are the admission loop's: it is woken below.
     for (const task of await findTasksInStatus(database.db, {
@@ -425,7 +427,8 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
         recovered.processing += 1;
       }
     }
-    if (recovered.queued + recovered.processing > 0) logger.info('Recovered unfinished work', recovered);
+    if (recovered.queued + recovered.processing + recovered.grants > 0)
+      logger.info('Recovered unfinished work', recovered);
     await admission.signal.poke('host started');
 
     // Janitor: on AWS a schedule invokes it; here a timer, every minute, never two runs at once.

@@ -319,6 +319,32 @@ export async function markWaitGranted(
     .execute();
 }
 
+/**
+ * Takes back grants whose runs will never come (their start failed, or every run died with the host
+ * that ran it): the leases are released and the tasks become eligible again at once, instead of
+ * holding capacity until the grants expire. A run that comes anyway finds its grant void and waits
+ * again ({@link callGrantedLease}).
+ *
+ * @param input.taskId - One task's grant; all grants not yet called when absent.
+ * @returns How many grants were voided.
+ */
+export async function voidGrants(db: Db, input: { taskId?: string } = {}): Promise<number> {
+  let leases = tables(db)
+    .updateTable('textract_leases')
+    .set({ released_at: sql<Date>`clock_timestamp()` })
+    .where('called_at', 'is', null)
+    .where('released_at', 'is', null);
+  if (input.taskId !== undefined) leases = leases.where('task_id', '=', input.taskId);
+  const voided = await leases.executeTakeFirst();
+  let waits = tables(db)
+    .updateTable('admission_waits')
+    .set({ lease_id: null, granted_until: null })
+    .where('lease_id', 'is not', null);
+  if (input.taskId !== undefined) waits = waits.where('task_id', '=', input.taskId);
+  await waits.execute();
+  return Number(voided.numUpdatedRows);
+}
+
 /** What else an admission round needs to know of the waiting list of a kind. */
 export async function waitingSummary(
   db: Db,

@@ -33,6 +33,7 @@ import {
   releaseTaskLeases,
   selectFairWaits,
   upsertWait,
+  voidGrants,
   waitingSummary,
 } from '../../../database/repositories/admission.js';
 import { inTransaction, type Db } from '../../../database/repositories/shared.js';
@@ -375,11 +376,12 @@ const roundOf = async (deps: PumpDeps, kind: AdmissionKind): Promise<AdmissionRo
       });
       granted += 1;
     } catch (error) {
-      // The grant runs out unused and the task is granted again: nothing lost, a minute late.
+      // Its capacity goes back now and the task is granted again in a later round: nothing lost.
       logger.error('Could not start the run of an admitted task', {
         taskId: input.taskId,
         error: error as Error,
       });
+      await voidGrants(deps.db, { taskId: input.taskId });
     }
   }
   return { granted, waiting: decided.waiting, overdue: decided.overdue.length, nextAt: decided.nextAt };

@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
-import { countLeases, findWait } from '../../../database/repositories/admission.js';
+import { countLeases, findWait, voidGrants } from '../../../database/repositories/admission.js';
 import { findTaskById, listTaskEvents } from '../../../database/repositories/index.js';
 import { DEFAULT_ADMISSION_SETTINGS, type AdmissionSettings } from '../../../lambdas/core/admission-rules.js';
 import type { WorkflowInput } from '../../../lambdas/core/ports.js';
@@ -271,6 +271,54 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(started.map((input) => input.taskId)).toEqual([waiting.taskId, waiting.taskId]);
       const stale = await admitCall(deps, resumedInput(started[0]!));
       expect(stale.admitted).toBe(false);
+      expect((await admitCall(deps, resumedInput(started[1]!))).admitted).toBe(true);
+    });
+
+    it('takes a grant back at once when its run could not be started, and grants the task again', async () => {
+      // Prepare: one call a minute is free; the first start of the admitted run fails
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
+      const user = await seedUser(handle.db);
+      await admitCall(deps, await seedDownloaded(user.id));
+      const waiting = await seedDownloaded(user.id);
+      await admitCall(deps, waiting);
+      deps.admission.settings.quotas.syncTps = 2;
+      vi.mocked(deps.workflow.start).mockRejectedValueOnce(new Error('StartExecution failed'));
+
+      // Act
+      const failedStart = await runAdmissionRound(deps);
+      const next = await runAdmissionRound(deps);
+
+      // Assess: the capacity came back without waiting for the grant to expire
+      expect(failedStart.granted).toBe(0);
+      expect(next.granted).toBe(1);
+      expect(started.map((input) => input.taskId)).toEqual([waiting.taskId]);
+      expect((await admitCall(deps, resumedInput(started[0]!))).admitted).toBe(true);
+    });
+
+    it('voids every grant not yet called, as the local host does when it starts again', async () => {
+      // Prepare: a grant whose run died with the host
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
+      const user = await seedUser(handle.db);
+      await admitCall(deps, await seedDownloaded(user.id));
+      const waiting = await seedDownloaded(user.id);
+      await admitCall(deps, waiting);
+      deps.admission.settings.quotas.syncTps = 2;
+      expect((await runAdmissionRound(deps)).granted).toBe(1);
+
+      // Act
+      const voided = await voidGrants(handle.db);
+      const again = await runAdmissionRound(deps);
+
+      // Assess: granted again at once; the dead run's grant can no longer be called
+      expect(voided).toBe(1);
+      expect(again.granted).toBe(1);
+      expect((await admitCall(deps, resumedInput(started[0]!))).admitted).toBe(false);
       expect((await admitCall(deps, resumedInput(started[1]!))).admitted).toBe(true);
     });
 
