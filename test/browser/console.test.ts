@@ -300,6 +300,11 @@ describe.skipIf(skipBrowserTests())(
       expect(
         await overview.locator('svg[aria-label^="Tasks by status"]').getAttribute('aria-label'),
       ).toContain('Completed 2');
+      const admission = overview.getByTestId('admission');
+      expect(await admission.getByRole('row', { name: /One page/ }).textContent()).toContain('10 calls/s');
+      expect(await admission.getByRole('row', { name: /Several pages/ }).textContent()).toContain(
+        '10 starts/s, 100 jobs',
+      );
       await shot('admin-overview-1440');
       await page.setViewportSize(PHONE);
       await shot('admin-overview-375');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCognitoAuth } from '../../../web/src/auth/cognito-auth.js';
 import { decodeClaims, sessionFromToken } from '../../../web/src/auth/session.js';
 import { defaultConfig, mergeConfig } from '../../../web/src/config.js';
+import { stageLabel } from '../../../web/src/lib/format.js';
 import { checkFile, sniffType } from '../../../web/src/upload/file-check.js';
 import { wordsByPage } from '../../../web/src/viewer/textract.js';
 
@@ -147,5 +148,16 @@ describe('Function: wordsByPage', () => {
     expect([...pages.keys()]).toEqual([1, 2]);
     expect(pages.get(1)).toEqual([{ text: 'a', confidence: 99, box }]);
     expect(pages.get(2)).toEqual([{ text: 'b', confidence: null, box }]);
+  });
+});
+
+describe('Function: stageLabel', () => {
+  it.each([
+    ['download', 'Reading file'],
+    ['capacity', 'Waiting for capacity'],
+    ['recognize', 'Recognizing text'],
+    ['a-stage-from-a-newer-server', 'a-stage-from-a-newer-server'],
+  ])('names the %s stage %j', (stage, label) => {
+    expect(stageLabel(stage)).toBe(label);
   });
 });

@@ -40,6 +40,70 @@ const Metric = ({
   </div>
 );
 
+/**
+ * Admission control in front of Textract: what is admitted, waiting and throttled, per kind of call,
+ * beside the quotas it keeps under (docs/aws.md, "Admission control").
+ */
+const AdmissionPanel = ({ admission }: { admission: AdminOverview['admission'] }) => {
+  const { quotas, sync, async: jobs } = admission;
+  const rows = [
+    {
+      kind: 'One page (DetectDocumentText)',
+      figures: sync,
+      quota: quotas ? `${quotas.syncTps} calls/s` : '—',
+      held: 'calls in flight',
+    },
+    {
+      kind: 'Several pages (StartDocumentTextDetection)',
+      figures: jobs,
+      quota: quotas ? `${quotas.asyncStartTps} starts/s, ${quotas.maxConcurrentJobs} jobs` : '—',
+      held: 'jobs running',
+    },
+  ];
+  return (
+    <section className="panel" data-testid="admission">
+      <h2>Textract admission</h2>
+      <div className="table-wrap">
+        <table className="table">
+          <caption className="visually-hidden">Textract calls admitted, waiting and throttled</caption>
+          <thead>
+            <tr>
+              <th scope="col">Calls</th>
+              <th scope="col">Quota</th>
+              <th scope="col">Admitted</th>
+              <th scope="col">Last minute</th>
+              <th scope="col">Waiting</th>
+              <th scope="col">Throttled</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ kind, figures, quota, held }) => (
+              <tr key={kind}>
+                <th scope="row">{kind}</th>
+                <td>{quota}</td>
+                <td title={held}>{figures.held}</td>
+                <td>{figures.callsLastMinute}</td>
+                <td>
+                  {figures.waiting}
+                  {figures.oldestWaitingSince && (
+                    <span className="muted"> (oldest {formatWhen(figures.oldestWaitingSince)})</span>
+                  )}
+                </td>
+                <td>
+                  {figures.throttledTotal}
+                  {figures.waitingAfterThrottle > 0 && (
+                    <span className="muted"> ({figures.waitingAfterThrottle} waiting again)</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+};
+
 const Overview = ({ api }: { api: ApiClient }) => {
   const toasts = useToasts();
   const [data, setData] = useState<AdminOverview | null>(null);
@@ -127,6 +191,7 @@ const Overview = ({ api }: { api: ApiClient }) => {
           <h2>Error rate per hour</h2>
           <ErrorRateChart buckets={data.throughput} />
         </section>
+        <AdmissionPanel admission={data.admission} />
       </div>
       <ConfirmDialog
         open={confirm}

@@ -79,6 +79,23 @@ export interface AdminOverview {
   tasks: TaskStats;
   throughput: Array<{ bucketStart: string; completed: number; failed: number }>;
   last24h: { completed: number; failed: number; errorRate: number };
+  /** Admission control in front of Textract, per kind of call (`sync` one page, `async` several). */
+  admission: {
+    quotas: { syncTps: number; asyncStartTps: number; maxConcurrentJobs: number } | null;
+    sync: AdmissionFigures;
+    async: AdmissionFigures;
+  };
+}
+
+export interface AdmissionFigures {
+  /** Calls in flight (sync) or jobs running (async), and grants on their way. */
+  held: number;
+  callsLastMinute: number;
+  waiting: number;
+  waitingAfterThrottle: number;
+  throttledTotal: number;
+  lastThrottledAt: string | null;
+  oldestWaitingSince: string | null;
 }
 
 export interface AdminUser {

@@ -11,6 +11,7 @@ export const STATUS_LABELS: Record<TaskStatus, string> = {
 const STAGE_LABELS: Record<string, string> = {
   upload: 'Upload',
   download: 'Reading file',
+  capacity: 'Waiting for capacity',
   recognize: 'Recognizing text',
   write: 'Writing result',
   done: 'Done',
