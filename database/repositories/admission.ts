@@ -190,6 +190,20 @@ export async function callGrantedLease(
   return lease;
 }
 
+/**
+ * Moves a call's place in the rate window to now, right before the call is made: the time between
+ * claiming a grant and calling (the owner's notification, a busy database) must not let two calls
+ * that the window kept apart reach Textract within one second.
+ */
+export async function markCalledNow(db: Db, leaseId: string): Promise<void> {
+  await tables(db)
+    .updateTable('textract_leases')
+    .set({ called_at: sql<Date>`clock_timestamp()` })
+    .where('id', '=', leaseId)
+    .where('released_at', 'is', null)
+    .execute();
+}
+
 /** Releases a lease (once; releasing again changes nothing). A call keeps its place in the rate window. */
 export async function releaseLease(db: Db, leaseId: string): Promise<boolean> {
   const result = await tables(db)

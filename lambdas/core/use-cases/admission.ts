@@ -24,6 +24,7 @@ import {
   hasWaiting,
   insertLease,
   lockKind,
+  markCalledNow,
   markWaitGranted,
   pruneLeases,
   pumpRunning,
@@ -127,6 +128,7 @@ export const admitCall = async (deps: AdmissionDeps, input: DownloadOutput): Pro
       return { admitted: false, status: 'skipped' };
     }
     await notifyTaskUpdate(deps, outcome.processing, { message: 'Recognizing text' });
+    await markCalledNow(deps.db, leaseId);
     return { admitted: true, leaseId };
   }
 

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { countLeases, findWait, voidGrants } from '../../../database/repositories/admission.js';
-import { findTaskById, listTaskEvents } from '../../../database/repositories/index.js';
+import { findTaskById, listTaskEvents, saveConnection } from '../../../database/repositories/index.js';
 import { DEFAULT_ADMISSION_SETTINGS, type AdmissionSettings } from '../../../lambdas/core/admission-rules.js';
 import type { WorkflowInput } from '../../../lambdas/core/ports.js';
 import {
@@ -245,6 +245,38 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(await findWait(handle.db, waiting.taskId)).toBeUndefined();
       const counts = await countLeases(handle.db, { kind: 'sync', now: new Date(), rateWindowMs: 60_000 });
       expect(counts).toMatchObject({ recentCalls: 2, reserved: 0 });
+    });
+
+    it('counts an admitted call in the rate window from when it is made, after the owner was told', async () => {
+      // Prepare: the owner has a socket, and telling them takes 300 ms
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
+      const user = await seedUser(handle.db);
+      await saveConnection(handle.db, { id: 'conn-slow', userId: user.id });
+      let toldAt = 0;
+      deps.connections.post = vi.fn(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        toldAt = Date.now();
+        return true;
+      });
+      await admitCall(deps, await seedDownloaded(user.id));
+      const waiting = await seedDownloaded(user.id);
+      await admitCall(deps, waiting);
+      deps.admission.settings.quotas.syncTps = 2;
+      await runAdmissionRound(deps);
+
+      // Act
+      const admitted = await admitCall(deps, resumedInput(started[0]!));
+
+      // Assess
+      expect(admitted.admitted).toBe(true);
+      const lease = await sql<{ called_at: Date }>`
+        SELECT called_at FROM textract_leases WHERE id = ${admitted.admitted ? admitted.leaseId : ''}`.execute(
+        handle.db,
+      );
+      expect(new Date(lease.rows[0]!.called_at).getTime()).toBeGreaterThanOrEqual(toldAt - 5);
     });
 
     it('gives a grant whose run never came back to the task after it expires, without counting it twice', async () => {
