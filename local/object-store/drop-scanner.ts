@@ -14,8 +14,15 @@ import type { ObjectStoreEngine } from './engine.js';
 import { NOTIFIED_PREFIX } from './engine.js';
 import { validateObjectKey } from './keys.js';
 
-/** Size and mtime of a candidate at the previous scan. */
-export type ScanSnapshot = Map<string, { size: number; mtimeMs: number }>;
+/** Size and mtime of a candidate at the previous scan, and since when (store clock) it has been so. */
+export type ScanSnapshot = Map<string, { size: number; mtimeMs: number; sinceMs: number }>;
+
+/**
+ * How long an empty file must stay empty before it counts as dropped. A copy creates the file before
+ * it writes a byte, and on a busy machine (thousands of files copied at once) the first write can
+ * come seconds later; a file that is really empty still becomes an object and fails as `EMPTY_FILE`.
+ */
+export const EMPTY_FILE_SETTLE_MS = 10_000;
 
 // Names that copy tools, browsers and editors use while a file is still being written.
 const PARTIAL_FILE = /(\.tmp|\.temp|\.part|\.partial|\.crdownload|\.download|\.swp|~)$/i;
@@ -66,8 +73,16 @@ async function visit(engine: ObjectStoreEngine, key: string, previous: ScanSnaps
   }
 
   const before = previous.get(key);
-  previous.set(key, { size: current.size, mtimeMs: current.mtimeMs });
-  if (!before || before.size !== current.size || before.mtimeMs !== current.mtimeMs) return false;
+  const now = engine.options.now();
+  const unchanged =
+    before !== undefined && before.size === current.size && before.mtimeMs === current.mtimeMs;
+  previous.set(key, {
+    size: current.size,
+    mtimeMs: current.mtimeMs,
+    sinceMs: unchanged ? before.sinceMs : now,
+  });
+  if (!unchanged) return false;
+  if (current.size === 0 && now - before.sinceMs < EMPTY_FILE_SETTLE_MS) return false;
 
   return engine.disk.withKeyLock(key, async () => {
     const etag = await engine.disk.md5OfFile(engine.disk.dataPath(key));

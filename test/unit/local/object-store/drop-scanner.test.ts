@@ -1,6 +1,7 @@
 import { appendFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EMPTY_FILE_SETTLE_MS } from '../../../../local/object-store/drop-scanner.js';
 import { decodeS3Key } from '../../../../local/object-store/index.js';
 import { BUCKET, pdfBytes, startStore } from './helpers.js';
 import type { StoreHarness } from './helpers.js';
@@ -56,6 +57,39 @@ describe('Function: scanDrops', () => {
     expect(whileGrowing).toBe(0);
     expect(onceStable).toBe(1);
     expect(harness.events[0]?.Records[0]?.s3.object.size).toBe(200);
+  });
+
+  it('gives an empty file time to receive its bytes before it counts as dropped', async () => {
+    // Prepare: a copy that created the file, then stalled
+    const file = path.join(dropDir, 'stalled.pdf');
+    await writeFile(file, new Uint8Array(0));
+    await harness.store.scanDrops();
+    harness.advance(EMPTY_FILE_SETTLE_MS - 1_000);
+    const stillEmpty = await harness.store.scanDrops();
+
+    // Act: the bytes arrive, then the file is stable
+    await writeFile(file, pdfBytes(100));
+    await harness.store.scanDrops();
+    const settled = await harness.store.scanDrops();
+
+    // Assess
+    expect(stillEmpty).toBe(0);
+    expect(settled).toBe(1);
+    expect(harness.events.map((event) => event.Records[0]?.s3.object.size)).toEqual([100]);
+  });
+
+  it('emits an empty file once it stayed empty for the settle time', async () => {
+    // Prepare
+    await writeFile(path.join(dropDir, 'empty.pdf'), new Uint8Array(0));
+    await harness.store.scanDrops();
+
+    // Act
+    harness.advance(EMPTY_FILE_SETTLE_MS);
+    const emitted = await harness.store.scanDrops();
+
+    // Assess
+    expect(emitted).toBe(1);
+    expect(harness.events[0]?.Records[0]?.s3.object.size).toBe(0);
   });
 
   it('ignores hidden and partial files, symlinks and files outside uploads/', async () => {
