@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   FlowLogDestination,
   GatewayVpcEndpointAwsService,
@@ -167,7 +167,10 @@ export class StatefulStack extends Stack {
     );
     this.database = new DatabaseInstance(this, 'Database', {
       instanceIdentifier,
-      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_17 }),
+      // A full version: RDS creates new instances only from the minors it still lists (cfn-lint W3691
+      // flags a bare '17'). 17.9 is the newest PostgreSQL 17 minor both aws-cdk-lib 2.276 and
+      // cfn-lint 1.51's RDS data (from DescribeDBEngineVersions) list as creatable.
+      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_17_9 }),
       instanceType: new InstanceType(config.databaseInstanceType),
       vpc: this.vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
@@ -225,6 +228,16 @@ export class StatefulStack extends Stack {
       prefix: config.prefix,
       threatProtection: config.threatProtection,
       removalPolicy: config.removalPolicy,
+    });
+    // Printed by `cdk deploy` with the app stack's URLs. Declared here, where the pool lives: from
+    // the app stack they would be cross-stack references (Fn::GetStackOutput) re-exported as outputs.
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.users.userPool.userPoolId,
+      description: 'Cognito user pool',
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: this.users.client.userPoolClientId,
+      description: 'Cognito app client of the web console',
     });
 
     this.acknowledge(config);

@@ -346,7 +346,8 @@ export class StatelessStack extends Stack {
       encryptionKey: key,
     });
 
-    // What `cdk deploy` prints at the end: everything a user or a client needs to reach untxt.
+    // What `cdk deploy` prints at the end: where to reach untxt (the data stack prints the Cognito
+    // user pool and client).
     const outputs: Record<string, { value: string; description: string }> = {
       WebUrl: {
         value: `https://${stateful.web.distribution.distributionDomainName}`,
@@ -359,11 +360,6 @@ export class StatelessStack extends Stack {
       WebSocketUrl: {
         value: this.realtime.stage.url,
         description: 'WebSocket API (?token=Cognito ID token)',
-      },
-      UserPoolId: { value: stateful.users.userPool.userPoolId, description: 'Cognito user pool' },
-      UserPoolClientId: {
-        value: stateful.users.client.userPoolClientId,
-        description: 'Cognito app client of the web console',
       },
     };
     for (const [id, { value, description }] of Object.entries(outputs))

@@ -193,6 +193,8 @@ describe('StatefulStack', () => {
       // Act / Assess
       template.hasResourceProperties('AWS::RDS::DBInstance', {
         Engine: 'postgres',
+        // A full minor version RDS still creates (a bare major is refused for new instances).
+        EngineVersion: '17.9',
         StorageEncrypted: true,
         PubliclyAccessible: false,
         BackupRetentionPeriod: 1,

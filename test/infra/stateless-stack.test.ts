@@ -616,17 +616,17 @@ describe('StatelessStack', () => {
       expect(deployments[entryId]!.DependsOn).toEqual(expect.arrayContaining([assetsId]));
     });
 
-    it('prints the web, REST and WebSocket URLs and the Cognito pool and client as stack outputs', () => {
+    it('prints the web, REST and WebSocket URLs, and the data stack the Cognito pool and client, as stack outputs', () => {
       // Prepare
-      const outputs = stacks.statelessTemplate.toJSON().Outputs as Record<
-        string,
-        { Value: unknown; Description?: string }
-      >;
+      type Outputs = Record<string, { Value: unknown; Description?: string }>;
+      const outputs = stacks.statelessTemplate.toJSON().Outputs as Outputs;
+      const dataOutputs = stacks.statefulTemplate.toJSON().Outputs as Outputs;
 
       // Act
-      const named = ['WebUrl', 'ApiUrl', 'WebSocketUrl', 'UserPoolId', 'UserPoolClientId'].map(
-        (id) => [id, outputs[id]] as const,
-      );
+      const named = [
+        ...['WebUrl', 'ApiUrl', 'WebSocketUrl'].map((id) => [id, outputs[id]] as const),
+        ...['UserPoolId', 'UserPoolClientId'].map((id) => [id, dataOutputs[id]] as const),
+      ];
 
       // Assess
       for (const [id, output] of named) {
@@ -635,6 +635,7 @@ describe('StatelessStack', () => {
       }
       expect(JSON.stringify(outputs.ApiUrl!.Value)).toContain(logicalIdOf(stacks.stateless.documentsApi.api));
       expect(JSON.stringify(outputs.WebUrl!.Value)).toContain('https://');
+      expect(dataOutputs.UserPoolId!.Value).toEqual({ Ref: logicalIdOf(stacks.stateful.users.userPool) });
     });
 
     it('fills config.json with the REST and WebSocket APIs, the region and the Cognito pool and client', () => {
