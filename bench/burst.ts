@@ -219,7 +219,9 @@ try {
       kills += 1;
       console.log(`  kill -9 of the host at ${done} done (${kills} of ${KILLS})`);
       await killHost('SIGKILL');
+      const restartAt = Date.now();
       await startHost();
+      console.log(`  the host answers again after ${((Date.now() - restartAt) / 1000).toFixed(1)} s`);
       token = (await post('/auth/login', ADMIN)).token as string;
     }
     if (Date.now() > timeoutAt)
