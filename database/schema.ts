@@ -88,8 +88,30 @@ export interface ConnectionsTable {
   last_seen_at: Generated<Date>;
 }
 
+/**
+ * Tasks by status, kept by a trigger on `tasks` (migration `2026-12-07T09-00-00-task-counts`): per
+ * user, and for everyone under {@link ALL_USERS_COUNT_ID}.
+ */
+export interface TaskCountsTable {
+  user_id: string;
+  status: string;
+  deleted: boolean;
+  n: ColumnType<number, number, number>;
+}
+
+/** When a periodic maintenance job last ran (one row per job). */
+export interface MaintenanceRunsTable {
+  name: string;
+  ran_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+/** The `task_counts.user_id` of the counts over all users. */
+export const ALL_USERS_COUNT_ID = '00000000-0000-0000-0000-000000000000';
+
 export interface Database {
   users: UsersTable;
+  task_counts: TaskCountsTable;
+  maintenance_runs: MaintenanceRunsTable;
   files: FilesTable;
   tasks: TasksTable;
   results: ResultsTable;

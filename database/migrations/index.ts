@@ -9,6 +9,7 @@ import * as changeOrigin from './2026-11-22T13-00-00-change-origin.js';
 import * as textJobHandOff from './2026-12-02T09-00-00-text-job-hand-off.js';
 import * as changeFunction from './2026-12-02T10-00-00-change-function.js';
 import * as admission from './2026-12-06T09-00-00-admission.js';
+import * as taskCounts from './2026-12-07T09-00-00-task-counts.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T10-00-00-initial': initial,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T09-00-00-text-job-hand-off': textJobHandOff,
   '2026-12-02T10-00-00-change-function': changeFunction,
   '2026-12-06T09-00-00-admission': admission,
+  '2026-12-07T09-00-00-task-counts': taskCounts,
 };

@@ -84,23 +84,30 @@ export async function listUsersWithCounts(
   db: Db,
   options: { limit: number; offset: number },
 ): Promise<UserWithCounts[]> {
-  return db
+  // The page of users first, then their kept counts (task_counts): a few rows per user, whatever
+  // their number of tasks.
+  const page = db
     .selectFrom('users')
-    .leftJoin('tasks', (join) =>
-      join.onRef('tasks.user_id', '=', 'users.id').on('tasks.deleted_at', 'is', null),
-    )
-    .selectAll('users')
-    .select((eb) => [
-      eb.fn.count<number>('tasks.id').as('taskCount'),
-      eb.fn.count<number>('tasks.id').filterWhere('tasks.status', '=', 'completed').as('completedCount'),
-      eb.fn.count<number>('tasks.id').filterWhere('tasks.status', '=', 'failed').as('failedCount'),
-    ])
-    .groupBy('users.id')
-    .orderBy('users.created_at', 'desc')
-    .orderBy('users.id', 'desc')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
     .limit(options.limit)
     .offset(options.offset)
+    .as('u');
+  const rows = await db
+    .selectFrom(page)
+    .leftJoin('task_counts as c', (join) => join.onRef('c.user_id', '=', 'u.id').on('c.deleted', '=', false))
+    .selectAll('u')
+    .select([
+      sql<number>`coalesce(sum(c.n), 0)::int`.as('taskCount'),
+      sql<number>`coalesce(sum(c.n) FILTER (WHERE c.status = 'completed'), 0)::int`.as('completedCount'),
+      sql<number>`coalesce(sum(c.n) FILTER (WHERE c.status = 'failed'), 0)::int`.as('failedCount'),
+    ])
+    .groupBy(['u.id', 'u.email', 'u.password_hash', 'u.is_admin', 'u.created_at', 'u.last_seen_at'])
+    .orderBy('u.created_at', 'desc')
+    .orderBy('u.id', 'desc')
     .execute();
+  return rows as UserWithCounts[];
 }
 
 function toUserConflict(error: unknown): unknown {

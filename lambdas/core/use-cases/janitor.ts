@@ -3,9 +3,11 @@
  * purges soft-deleted tasks past the restore window, and forgets connections API Gateway has closed.
  */
 import { deleteConnectionsConnectedBefore } from '../../../database/repositories/connections.js';
+import { claimMaintenance } from '../../../database/repositories/maintenance.js';
 import {
   findTasksInStatus,
   purgeDeletedTasks,
+  recomputeTaskCounts,
   transitionTask,
 } from '../../../database/repositories/tasks.js';
 import { logger } from '../../shared/logger.js';
@@ -30,6 +32,11 @@ export interface JanitorSettings {
   connectionMaxAgeMs: number;
   /** Most rows each part handles per run, so one run stays short; the next run continues. @default 500 */
   batchSize: number;
+  /**
+   * How often the kept task counts are checked against the tasks and repaired (a scan of `tasks`,
+   * so rarely). @default 24 hours
+   */
+  countsRepairEveryMs: number;
 }
 
 export const DEFAULT_JANITOR_SETTINGS: JanitorSettings = {
@@ -38,6 +45,7 @@ export const DEFAULT_JANITOR_SETTINGS: JanitorSettings = {
   restoreWindowMs: LIMITS.restoreWindowDays * 86_400_000,
   connectionMaxAgeMs: 2 * 3_600_000,
   batchSize: 500,
+  countsRepairEveryMs: 24 * 3_600_000,
 };
 
 /** What one run did. */
@@ -49,6 +57,8 @@ export interface JanitorReport {
   /** Soft-deleted tasks removed (with their file, result, events and text jobs). */
   purged: number;
   connectionsDeleted: number;
+  /** Kept task counts found wrong and recomputed (0 also when the daily check did not run). */
+  countsRepaired: number;
 }
 
 const TIMEOUT_MESSAGE = 'Processing stalled and was given up after several attempts; retry the task';
@@ -66,7 +76,13 @@ export const runJanitor = async (
 ): Promise<JanitorReport> => {
   const settings = { ...DEFAULT_JANITOR_SETTINGS, ...overrides };
   const now = deps.now().getTime();
-  const report: JanitorReport = { redriven: 0, timedOut: 0, purged: 0, connectionsDeleted: 0 };
+  const report: JanitorReport = {
+    redriven: 0,
+    timedOut: 0,
+    purged: 0,
+    connectionsDeleted: 0,
+    countsRepaired: 0,
+  };
 
   const stuck = await findTasksInStatus(deps.db, {
     statuses: ['queued', 'processing'],
@@ -98,6 +114,13 @@ export const runJanitor = async (
     deps.db,
     new Date(now - settings.connectionMaxAgeMs),
   );
+
+  if (await claimMaintenance(deps.db, { name: 'task_counts', everyMs: settings.countsRepairEveryMs })) {
+    report.countsRepaired = await recomputeTaskCounts(deps.db);
+    // The trigger keeps them in step; a difference means something wrote around it.
+    if (report.countsRepaired > 0)
+      logger.warn('Kept task counts had drifted; recomputed them', { wrong: report.countsRepaired });
+  }
 
   logger.info('Janitor run finished', { ...report });
   return report;

@@ -28,7 +28,9 @@ const TABLES = [
   'admission_waits',
   'connections',
   'files',
+  'maintenance_runs',
   'results',
+  'task_counts',
   'task_events',
   'tasks',
   'text_jobs',
@@ -289,8 +291,10 @@ describe.each(await databaseBackends())('Backend: $name (fresh database)', ({ cr
         const changeOrigin = migrations['2026-11-22T13-00-00-change-origin'];
         const changeFunction = migrations['2026-12-02T10-00-00-change-function'];
         const admission = migrations['2026-12-06T09-00-00-admission'];
+        const taskCounts = migrations['2026-12-07T09-00-00-task-counts'];
 
         // Act: later migrations first, as Kysely's migrateDown would
+        await taskCounts?.down?.(handle.db);
         await admission?.down?.(handle.db);
         await changeFunction?.down?.(handle.db);
         await changeOrigin?.down?.(handle.db);
@@ -301,7 +305,7 @@ describe.each(await databaseBackends())('Backend: $name (fresh database)', ({ cr
         expect(await listTables(handle)).toEqual([]);
         const functions = await sql<{ name: string }>`
           SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-          WHERE n.nspname = current_schema() AND p.proname = 'untxt_notify_task_change'
+          WHERE n.nspname = current_schema() AND p.proname LIKE 'untxt\_%'
         `.execute(handle.db);
         expect(functions.rows).toEqual([]);
       } finally {

@@ -583,7 +583,7 @@ describe('Function: handler (janitor)', () => {
     const report = await handler({}, lambdaContext('janitor'));
 
     // Assess
-    expect(report).toEqual({ redriven: 1, timedOut: 0, purged: 0, connectionsDeleted: 0 });
+    expect(report).toEqual({ redriven: 1, timedOut: 0, purged: 0, connectionsDeleted: 0, countsRepaired: 0 });
     expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
       stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
       name: `${task.id}-2`,
