@@ -268,20 +268,21 @@ export function cognitoClaims(token: string, identity: Identity): Record<string,
     // A verifier that accepts non-JWT tokens (tests): fall back to what it vouched for.
     payload = { sub: identity.userId, email: identity.email, 'cognito:groups': identity.groups };
   }
-  const claims: Record<string, string> = {};
+  // Own properties via a Map: a claim named `__proto__` stays a claim, as in API Gateway's JSON event.
+  const claims = new Map<string, string>();
   for (const [name, value] of Object.entries(payload)) {
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) {
-      if (value.length > 0) claims[name] = value.map(String).join(',');
+      if (value.length > 0) claims.set(name, value.map(String).join(','));
     } else if ((name === 'iat' || name === 'exp') && typeof value === 'number') {
-      claims[name] = javaDateString(new Date(value * 1000));
+      claims.set(name, javaDateString(new Date(value * 1000)));
     } else if (typeof value === 'object') {
-      claims[name] = JSON.stringify(value);
+      claims.set(name, JSON.stringify(value));
     } else {
-      claims[name] = String(value);
+      claims.set(name, String(value));
     }
   }
-  return claims;
+  return Object.fromEntries(claims);
 }
 
 function javaDateString(date: Date): string {

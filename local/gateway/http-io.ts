@@ -75,14 +75,18 @@ export function isLoopback(address: string | undefined): boolean {
  * list, keeping the client's spelling of each name as API Gateway does; repeats that differ only in
  * case share the first spelling.
  *
+ * Names are collected in `Map`s and turned into objects with `Object.fromEntries`, which defines each
+ * name as an own property: a header called `constructor` or `__proto__` is an ordinary entry, as in
+ * the JSON event API Gateway sends, rather than a lookup that lands on `Object.prototype`.
+ *
  * @param rawHeaders - `req.rawHeaders` (alternating names and values).
  */
 export function headerMaps(rawHeaders: string[]): {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
 } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const single = new Map<string, string>();
+  const multi = new Map<string, string[]>();
   const spelling = new Map<string, string>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const rawName = rawHeaders[i] as string;
@@ -90,10 +94,12 @@ export function headerMaps(rawHeaders: string[]): {
     const lower = rawName.toLowerCase();
     const name = spelling.get(lower) ?? rawName;
     spelling.set(lower, name);
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    single.set(name, value);
+    const values = multi.get(name);
+    if (values) values.push(value);
+    else multi.set(name, [value]);
   }
-  return { headers, multiValueHeaders };
+  return { headers: Object.fromEntries(single), multiValueHeaders: Object.fromEntries(multi) };
 }
 
 /**
@@ -104,16 +110,20 @@ export function queryMaps(search: URLSearchParams): {
   queryStringParameters: Record<string, string> | null;
   multiValueQueryStringParameters: Record<string, string[]> | null;
 } {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  let any = false;
+  // Maps, then own properties: a parameter named `__proto__` or `toString` is just a name (see headerMaps).
+  const single = new Map<string, string>();
+  const multi = new Map<string, string[]>();
   for (const [name, value] of search) {
-    any = true;
-    single[name] = value;
-    (multi[name] ??= []).push(value);
+    single.set(name, value);
+    const values = multi.get(name);
+    if (values) values.push(value);
+    else multi.set(name, [value]);
   }
-  return any
-    ? { queryStringParameters: single, multiValueQueryStringParameters: multi }
+  return single.size > 0
+    ? {
+        queryStringParameters: Object.fromEntries(single),
+        multiValueQueryStringParameters: Object.fromEntries(multi),
+      }
     : { queryStringParameters: null, multiValueQueryStringParameters: null };
 }
 
