@@ -14,22 +14,48 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** How much of a refused body is read and thrown away before the connection is cut: 64 MB. */
+export const DEFAULT_MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the rest of a request body without keeping it, so that an early answer (401, 413) reaches a
+ * client that is still sending: closing the socket under it makes the client fail with EPIPE or
+ * ECONNRESET before it ever reads the answer. A client that sends more than `maxDrainBytes` after
+ * that is cut off; by then it has long had its answer.
+ *
+ * @param req - The incoming request.
+ * @param maxDrainBytes - Bytes read and dropped before the socket is destroyed.
+ */
+export function discardBody(req: IncomingMessage, maxDrainBytes = DEFAULT_MAX_DRAIN_BYTES): void {
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > maxDrainBytes) req.socket.destroy();
+  });
+  req.resume();
+}
+
 /**
  * Reads the whole request body, refusing more than `maxBytes`.
  *
  * A declared `Content-Length` over the limit fails before reading anything; a body that grows past the
- * limit (chunked uploads) fails as soon as it does. In both cases the remaining bytes are discarded so
- * the response can still be written.
+ * limit (chunked uploads) fails as soon as it does. In both cases the rest of the body is read and
+ * dropped (up to `maxDrainBytes`, see {@link discardBody}) so the refusal can be answered cleanly.
  *
  * @param req - The incoming request.
  * @param maxBytes - The largest body accepted.
+ * @param maxDrainBytes - How much of a refused body is drained before the connection is cut.
  * @returns The body bytes (empty when there is none).
  * @throws {@link BodyTooLargeError} when the body is larger than `maxBytes`.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  maxDrainBytes = DEFAULT_MAX_DRAIN_BYTES,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
+    discardBody(req, maxDrainBytes);
     return Promise.reject(new BodyTooLargeError(maxBytes));
   }
   return new Promise((resolve, reject) => {
@@ -42,8 +68,12 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       action();
     };
     req.on('data', (chunk: Buffer) => {
-      if (settled) return; // keep the stream flowing (draining) after a refusal
       size += chunk.length;
+      if (settled) {
+        // Draining after a refusal: keep the stream flowing, up to a bound.
+        if (size - maxBytes > maxDrainBytes) req.socket.destroy();
+        return;
+      }
       if (size > maxBytes) {
         chunks.length = 0;
         settle(() => reject(new BodyTooLargeError(maxBytes)));
