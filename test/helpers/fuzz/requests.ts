@@ -601,6 +601,9 @@ const TINY_PNG = Buffer.from(
 const TINY_PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const BOUNDARY = 'fuzz-boundary-7f3a';
 
+/** A lone surrogate cannot be encoded (nor sent): it goes as U+FFFD, as UTF-8 encoders send it. */
+const wellFormed = (value: string): string => Buffer.from(value, 'utf8').toString('utf8');
+
 /** The bytes and the Content-Type header of a request's body. */
 export function materializeBody(request: FuzzRequest): { bytes: Buffer; contentType?: string } {
   const body = request.body;
@@ -624,7 +627,7 @@ export function materializeBody(request: FuzzRequest): { bytes: Buffer; contentT
       for (const [name, value] of body.fields)
         parts.push(
           Buffer.from(
-            `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${encodeURIComponent(name)}"\r\n\r\n${value}\r\n`,
+            `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${encodeURIComponent(wellFormed(name))}"\r\n\r\n${value}\r\n`,
           ),
         );
       if (body.file !== 'none') {
@@ -638,7 +641,7 @@ export function materializeBody(request: FuzzRequest): { bytes: Buffer; contentT
                 : Buffer.from('MZ\u0090\u0000 not a document');
         parts.push(
           Buffer.from(
-            `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${encodeURIComponent(body.fieldName)}"; filename="${encodeURIComponent(body.filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+            `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${encodeURIComponent(wellFormed(body.fieldName))}"; filename="${encodeURIComponent(wellFormed(body.filename))}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
           ),
           content,
           Buffer.from('\r\n'),
