@@ -272,15 +272,26 @@ describe.each(await databaseBackends())('Backend: $name', ({ name, create }) => 
               event(connectionId, '$connect', { queryStringParameters: Object.fromEntries(query) }),
               context,
             );
-            if (![200, 401].includes(connected.statusCode))
+            // Refusals are client errors with the socket's error shape: 401 for a token that is not
+            // one, 409 when a new identity's email belongs to another account, never a 5xx.
+            if (connected.statusCode >= 500 || (connected.statusCode !== 200 && connected.statusCode < 400))
               throw new Error(`$connect answered ${connected.statusCode}: ${connected.body}`);
             if (['user', 'other'].includes(session.token) && connected.statusCode !== 200)
               throw new Error(`$connect refused a valid token: ${connected.body}`);
             if (['missing', 'garbage'].includes(session.token) && connected.statusCode !== 401)
               throw new Error(`$connect accepted a ${session.token} token`);
             if (connected.statusCode !== 200) {
-              const refusal = JSON.parse(connected.body) as { type?: string; code?: string };
-              if (refusal.type !== 'error' || refusal.code !== 'UNAUTHORIZED')
+              const refusal = JSON.parse(connected.body) as {
+                type?: string;
+                code?: string;
+                message?: string;
+              };
+              if (
+                refusal.type !== 'error' ||
+                !refusal.code ||
+                refusal.code === 'INTERNAL_ERROR' ||
+                typeof refusal.message !== 'string'
+              )
                 throw new Error(`$connect refused with ${connected.body}`);
               return;
             }
