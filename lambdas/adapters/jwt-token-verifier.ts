@@ -7,6 +7,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
+import { tokenClaims } from '../core/claims.js';
 import { UnauthorizedError } from '../core/errors.js';
 import type { Identity, TokenVerifier } from '../core/ports.js';
 
@@ -27,9 +28,6 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 interface Claims extends JWTPayload {
   token_use?: unknown;
   client_id?: unknown;
-  email?: unknown;
-  username?: unknown;
-  'cognito:groups'?: unknown;
 }
 
 /**
@@ -67,15 +65,11 @@ export function createJwtTokenVerifier(settings: JwtTokenVerifierSettings): Toke
       }
 
       if (!audienceMatches(claims, audience)) throw new UnauthorizedError('Invalid token');
-      if (typeof claims.sub !== 'string' || claims.sub.length === 0) {
-        throw new UnauthorizedError('Invalid token');
-      }
-
-      return {
-        userId: claims.sub,
-        email: stringClaim(claims.email) ?? stringClaim(claims.username) ?? '',
-        groups: groupsClaim(claims['cognito:groups']),
-      };
+      // A valid signature says who issued the token, not that its claims have the shapes we store.
+      const parsed = tokenClaims.safeParse(claims);
+      if (!parsed.success) throw new UnauthorizedError('Invalid token');
+      const { sub, email, username, 'cognito:groups': groups } = parsed.data;
+      return { userId: sub, email: email || username || '', groups: groups ?? [] };
     },
   };
 }
@@ -88,12 +82,4 @@ function audienceMatches(claims: Claims, audience: string | undefined): boolean 
   if (tokenUse === 'access') return claims.client_id === audience;
   const aud = claims.aud;
   return Array.isArray(aud) ? aud.includes(audience) : aud === audience;
-}
-
-function stringClaim(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function groupsClaim(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((group): group is string => typeof group === 'string') : [];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS, PRIORITIES } from '../core/task.js';
 import { batchCreateRequest, createTaskRequest } from '../core/use-cases/create-task.js';
 import { listTasksQuery, resultQuery } from '../core/use-cases/read-tasks.js';
 import { adminTasksQuery, adminUsersQuery } from '../core/use-cases/admin.js';
@@ -19,6 +20,22 @@ const errorSchema = {
 const BODIES: Record<string, z.ZodType> = {
   'POST /tasks': createTaskRequest,
   'POST /tasks/batch': batchCreateRequest,
+};
+
+/** Routes that also take `multipart/form-data` (curl -F file=@doc.pdf), with their form fields. */
+const MULTIPART: Record<string, unknown> = {
+  'POST /tasks': {
+    type: 'object',
+    properties: {
+      file: {
+        type: 'string',
+        contentMediaType: 'application/octet-stream',
+        maxLength: LIMITS.maxInlineUploadBytes,
+      },
+      priority: z.toJSONSchema(z.enum(PRIORITIES), { io: 'input' }),
+    },
+    required: ['file'],
+  },
 };
 
 const QUERIES: Record<string, z.ZodObject> = {
@@ -58,11 +75,16 @@ export const buildOpenApiDocument = (routes: Array<Route<unknown>>) => {
         default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
       },
     };
+    const multipart = MULTIPART[id];
     if (body)
       operation.requestBody = {
         required: true,
-        content: { 'application/json': { schema: z.toJSONSchema(body, { io: 'input' }) } },
+        content: {
+          'application/json': { schema: z.toJSONSchema(body, { io: 'input' }) },
+          ...(multipart ? { 'multipart/form-data': { schema: multipart } } : {}),
+        },
       };
+    operation['x-max-body-bytes'] = route.maxBodyBytes ?? LIMITS.maxRequestBodyBytes;
     if (route.access !== 'public') operation.security = [{ bearer: [] }];
     paths[`/api${route.path}`] = {
       ...(paths[`/api${route.path}`] ?? {}),

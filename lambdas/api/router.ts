@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError } from '../core/errors.js';
 import type { Identity } from '../core/ports.js';
-import { identityFromEvent } from '../shared/request.js';
+import { LIMITS } from '../core/task.js';
+import { checkBodySize, identityFromEvent } from '../shared/request.js';
 
 export interface RouteContext<D> {
   event: APIGatewayProxyEvent;
@@ -17,6 +18,8 @@ export interface Route<D> {
   path: string;
   access: 'public' | 'user' | 'admin';
   summary: string;
+  /** The largest body the route takes, in bytes; larger ones get 413. @default LIMITS.maxRequestBodyBytes */
+  maxBodyBytes?: number;
   handle: (ctx: RouteContext<D>) => Promise<APIGatewayProxyResult>;
 }
 
@@ -47,6 +50,8 @@ export const createRouter = <D>(routes: Array<Route<D>>) => {
       match.route.access === 'public' ? { userId: '', email: '', groups: [] } : identityFromEvent(event);
     if (match.route.access === 'admin' && !identity.groups.includes('admins'))
       throw new ForbiddenError('This route is for administrators');
+    // After authentication, as API Gateway would: an anonymous caller learns nothing about limits.
+    checkBodySize(event, match.route.maxBodyBytes ?? LIMITS.maxRequestBodyBytes);
     return match.route.handle({ event, params, identity, deps });
   };
 };

@@ -61,6 +61,7 @@ export const apiRoutes: Array<Route<ApiDeps>> = [
     path: '/tasks',
     access: 'user',
     summary: 'Create a task: JSON → presigned POST; multipart (≤ 4 MB) → stored directly',
+    maxBodyBytes: LIMITS.maxInlineUploadBytes + LIMITS.multipartEnvelopeBytes,
     handle: async ({ event, identity, deps }) => {
       if (/^multipart\/form-data/i.test(header(event, 'content-type') ?? '')) {
         const upload = await parseMultipartUpload(event, LIMITS.maxInlineUploadBytes);

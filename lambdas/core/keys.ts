@@ -1,8 +1,6 @@
 import { isUuid } from '../../database/repositories/shared.js';
 import { ValidationError } from './errors.js';
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+import { hasControlCharacters } from './text.js';
 
 export { isUuid };
 
@@ -14,7 +12,7 @@ export { isUuid };
 export const validateFilename = (raw: string): string => {
   const name = raw.normalize('NFC').trim();
   if (name.length === 0) throw new ValidationError('filename must not be empty');
-  if (CONTROL.test(name)) throw new ValidationError('filename must not contain control characters');
+  if (hasControlCharacters(name)) throw new ValidationError('filename must not contain control characters');
   if (name.includes('/') || name.includes('\\'))
     throw new ValidationError('filename must not contain path separators');
   if (name === '.' || name === '..' || name.includes('..'))

@@ -27,6 +27,13 @@ export const LIMITS = {
   maxUploadBytes: 50 * 1024 * 1024,
   /** Largest document accepted as multipart straight to the API (Lambda's payload cap is 6 MB). */
   maxInlineUploadBytes: 4 * 1024 * 1024,
+  /**
+   * Largest request body of a route that takes JSON (or nothing): a batch of 50 file descriptions is
+   * well under 100 KB, so anything near this is not a request we serve.
+   */
+  maxRequestBodyBytes: 1024 * 1024,
+  /** Room around an inline upload's file for the multipart envelope (boundaries, part headers, fields). */
+  multipartEnvelopeBytes: 64 * 1024,
   /** Guard against decompression bombs: total pixels of one raster page. */
   maxPixelsPerPage: 100_000_000,
   /** Textract's own cap on one side of an image. */

@@ -26,7 +26,8 @@ export const parseMultipartUpload = (
       reject(new ValidationError('Malformed multipart/form-data request (missing boundary?)'));
       return;
     }
-    const fields: Record<string, string> = {};
+    // Field names are the client's: without a prototype, `__proto__` or `constructor` is just a name.
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
     let file: { filename: string; chunks: Buffer[]; truncated: boolean } | undefined;
     let failed = false;
     const failWith = (error: Error) => {

@@ -41,6 +41,17 @@ const parseBody = (event: WebSocketEvent): Record<string, unknown> => {
   throw new BadRequestError('INVALID_MESSAGE', 'Messages must be JSON objects like {"action":"ping"}');
 };
 
+/**
+ * The client's `action` as it may be quoted back: any JSON value can arrive, and `String()` of an
+ * object whose `toString` is not a function throws, so only a string is quoted (shortened, escaped).
+ */
+const describeAction = (action: unknown): string =>
+  typeof action === 'string'
+    ? JSON.stringify(action.length > 64 ? `${action.slice(0, 64)}…` : action)
+    : action === undefined
+      ? '(none)'
+      : `of type ${Array.isArray(action) ? 'array' : action === null ? 'null' : typeof action}`;
+
 /** The WebSocket API's route handlers: `$connect`, `$disconnect`, `ping`, `subscribe`, `$default`. */
 export const createWebSocketHandlers = (deps: ConnectionDeps) => {
   const handler = (fn: (event: WebSocketEvent) => Promise<Result>) =>
@@ -90,7 +101,7 @@ export const createWebSocketHandlers = (deps: ConnectionDeps) => {
     default: message(async (_event, body) => {
       throw new BadRequestError(
         'UNKNOWN_ACTION',
-        `Unknown action '${String(body.action)}'; use ping or subscribe`,
+        `Unknown action ${describeAction(body.action)}; use ping or subscribe`,
       );
     }),
   };

@@ -9,6 +9,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestValidator,
+  ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
@@ -16,6 +17,12 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  GATEWAY_DEFAULT_TEMPLATE,
+  GATEWAY_ERRORS,
+  gatewayErrorBody,
+  type GatewayErrorType,
+} from '../../lambdas/api/gateway-responses.js';
 
 /** Props of {@link DocumentsApi}. */
 export interface DocumentsApiProps {
@@ -38,7 +45,8 @@ export const PUBLIC_ROUTES = ['health', 'openapi.json'] as const;
  * The REST API: `ANY /api/{proxy+}` to the api function behind a Cognito authorizer (ID tokens, the
  * `cognito:groups` claim decides admin access), `GET /api/health` and `/api/openapi.json` public.
  * Request validation (the Authorization header must be present), JSON access logs, X-Ray, stage
- * throttling and CORS for the web app's origins.
+ * throttling and CORS for the web app's origins. The gateway's own answers (401, 413 over 10 MB,
+ * throttling, integration failures) use the API's error shape, as the local gateway's do.
  */
 export class DocumentsApi extends Construct {
   readonly api: RestApi;
@@ -74,6 +82,24 @@ export class DocumentsApi extends Construct {
         allowHeaders: ['Authorization', 'Content-Type'],
       },
     });
+
+    // The browser reads error bodies cross-origin, so gateway answers carry the CORS header too.
+    const responseHeaders = { 'Access-Control-Allow-Origin': "'*'" };
+    for (const type of Object.keys(GATEWAY_ERRORS) as GatewayErrorType[]) {
+      this.api.addGatewayResponse(`GatewayResponse${type}`, {
+        type: ResponseType.of(type),
+        statusCode: String(GATEWAY_ERRORS[type].statusCode),
+        responseHeaders,
+        templates: { 'application/json': JSON.stringify(gatewayErrorBody(type)) },
+      });
+    }
+    for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+      this.api.addGatewayResponse(`GatewayResponse${type.responseType}`, {
+        type,
+        responseHeaders,
+        templates: { 'application/json': GATEWAY_DEFAULT_TEMPLATE },
+      });
+    }
 
     const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
       cognitoUserPools: [props.userPool],

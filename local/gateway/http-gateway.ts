@@ -8,9 +8,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { decodeJwt } from 'jose';
+import {
+  GATEWAY_ERRORS,
+  GATEWAY_MAX_BODY_BYTES,
+  gatewayErrorBody,
+  type GatewayErrorType,
+} from '../../lambdas/api/gateway-responses.js';
 import type { Identity, TokenVerifier } from '../../lambdas/core/ports.js';
 import {
   BodyTooLargeError,
+  DEFAULT_MAX_DRAIN_BYTES,
+  discardBody,
   formatRequestTime,
   headerMaps,
   queryMaps,
@@ -42,6 +50,8 @@ export interface HttpGatewayOptions {
   publicRoutes: PublicRoute[];
   /** API Gateway's payload limit: 10 MB. */
   maxBodyBytes?: number;
+  /** How much of a refused body is read and dropped before the connection is cut. Default 64 MB. */
+  maxDrainBytes?: number;
   /** API Gateway's integration timeout: 29 s, answered with 504. */
   timeoutMs?: number;
   /** The Lambda function name the context reports. Default `untxt-api`. */
@@ -55,7 +65,6 @@ export interface HttpGateway {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 29_000;
 const ACCOUNT_ID = '000000000000';
 const API_ID = 'local';
@@ -75,10 +84,12 @@ const TEXT_TYPES = [
  * - Requests under `basePath` become `APIGatewayProxyEvent`s for the `/{proxy+}` resource (the bare
  *   base path maps to the root resource `/`), with `path` relative to the base path.
  * - Routes not in `publicRoutes` need a valid token in `Authorization` (`Bearer <jwt>` or the bare
- *   token); otherwise 401 `{"message":"Unauthorized"}` without invoking the handler. Authorized events
- *   carry `requestContext.authorizer.claims` stringified as the Cognito authorizer does.
- * - Bodies over `maxBodyBytes` get 413; a handler crash or malformed result 502; a handler slower
- *   than `timeoutMs` 504 — API Gateway's own answers, never a stack trace.
+ *   token); otherwise 401 without invoking the handler. Authorized events carry
+ *   `requestContext.authorizer.claims` stringified as the Cognito authorizer does.
+ * - Bodies over `maxBodyBytes` get 413 (the rest of the body is drained, so a client still sending
+ *   reads the answer); a handler crash or malformed result 502; a handler slower than `timeoutMs`
+ *   504 — the gateway's own answers, in the API's error shape as the REST API's gateway responses
+ *   give them (`lambdas/api/gateway-responses.ts`), never a stack trace.
  * - `OPTIONS` under the base path is answered as a permissive CORS preflight.
  *
  * @param options - Base path, stage, the proxy handler, token verifier and public routes.
@@ -91,7 +102,8 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     handler,
     verifier,
     publicRoutes,
-    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes = GATEWAY_MAX_BODY_BYTES,
+    maxDrainBytes = DEFAULT_MAX_DRAIN_BYTES,
     timeoutMs = DEFAULT_TIMEOUT_MS,
     functionName = 'untxt-api',
     logError = (message: string, error: unknown) => console.error(`[http-gateway] ${message}`, error),
@@ -126,29 +138,41 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       const path = rawPath.slice(basePath.length) || '/';
       const isRoot = path === '/';
       const errorHeaders = { ...gatewayHeaders, 'Access-Control-Allow-Origin': '*' };
+      const sendGatewayError = (type: GatewayErrorType, headers: Record<string, string> = {}): void =>
+        sendJson(res, GATEWAY_ERRORS[type].statusCode, gatewayErrorBody(type), {
+          ...errorHeaders,
+          ...headers,
+        });
 
       let claims: Record<string, string> | undefined;
       if (!isPublic(method, path)) {
         claims = await authorize(verifier, req.headers.authorization, logError);
         if (claims === undefined) {
-          sendJson(
-            res,
-            401,
-            { message: 'Unauthorized' },
-            { ...errorHeaders, 'x-amzn-ErrorType': 'UnauthorizedException' },
-          );
-          // The body is never read; do not keep the connection to drain it.
-          req.resume();
+          sendGatewayError('UNAUTHORIZED', { 'x-amzn-ErrorType': 'UnauthorizedException' });
+          // The body is never used, but read (and dropped) so a client still sending gets the answer.
+          discardBody(req, maxDrainBytes);
           return true;
         }
       }
 
       let body: Buffer;
       try {
-        body = await readBody(req, maxBodyBytes);
+        body = await readBody(req, maxBodyBytes, maxDrainBytes);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          sendJson(res, 413, { message: 'Request Too Long' }, { ...errorHeaders, Connection: 'close' });
+          // No `Connection: close`: node would close the socket under a client still sending, which
+          // then fails with EPIPE instead of reading the 413; readBody drains the rest instead.
+          sendJson(
+            res,
+            GATEWAY_ERRORS.REQUEST_TOO_LARGE.statusCode,
+            {
+              error: {
+                code: GATEWAY_ERRORS.REQUEST_TOO_LARGE.code,
+                message: `The request body is over the API's limit of ${maxBodyBytes} bytes`,
+              },
+            },
+            errorHeaders,
+          );
         } else {
           res.destroy();
         }
@@ -217,10 +241,10 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       } catch (error) {
         if (error instanceof IntegrationTimeout) {
           logError(`${method} ${path}: handler did not answer within ${timeoutMs} ms`, error);
-          sendJson(res, 504, { message: 'Endpoint request timed out' }, errorHeaders);
+          sendGatewayError('INTEGRATION_TIMEOUT');
         } else {
           logError(`${method} ${path}: handler failed`, error);
-          sendJson(res, 502, { message: 'Internal server error' }, errorHeaders);
+          sendGatewayError('INTEGRATION_FAILURE');
         }
         return true;
       }
@@ -229,7 +253,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
         writeResult(res, result, gatewayHeaders, method === 'HEAD');
       } catch (error) {
         logError(`${method} ${path}: malformed Lambda proxy response`, error);
-        sendJson(res, 502, { message: 'Internal server error' }, errorHeaders);
+        sendGatewayError('INTEGRATION_FAILURE');
       }
       return true;
     },
@@ -268,20 +292,21 @@ export function cognitoClaims(token: string, identity: Identity): Record<string,
     // A verifier that accepts non-JWT tokens (tests): fall back to what it vouched for.
     payload = { sub: identity.userId, email: identity.email, 'cognito:groups': identity.groups };
   }
-  const claims: Record<string, string> = {};
+  // Own properties via a Map: a claim named `__proto__` stays a claim, as in API Gateway's JSON event.
+  const claims = new Map<string, string>();
   for (const [name, value] of Object.entries(payload)) {
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) {
-      if (value.length > 0) claims[name] = value.map(String).join(',');
+      if (value.length > 0) claims.set(name, value.map(String).join(','));
     } else if ((name === 'iat' || name === 'exp') && typeof value === 'number') {
-      claims[name] = javaDateString(new Date(value * 1000));
+      claims.set(name, javaDateString(new Date(value * 1000)));
     } else if (typeof value === 'object') {
-      claims[name] = JSON.stringify(value);
+      claims.set(name, JSON.stringify(value));
     } else {
-      claims[name] = String(value);
+      claims.set(name, String(value));
     }
   }
-  return claims;
+  return Object.fromEntries(claims);
 }
 
 function javaDateString(date: Date): string {

@@ -14,22 +14,48 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** How much of a refused body is read and thrown away before the connection is cut: 64 MB. */
+export const DEFAULT_MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the rest of a request body without keeping it, so that an early answer (401, 413) reaches a
+ * client that is still sending: closing the socket under it makes the client fail with EPIPE or
+ * ECONNRESET before it ever reads the answer. A client that sends more than `maxDrainBytes` after
+ * that is cut off; by then it has long had its answer.
+ *
+ * @param req - The incoming request.
+ * @param maxDrainBytes - Bytes read and dropped before the socket is destroyed.
+ */
+export function discardBody(req: IncomingMessage, maxDrainBytes = DEFAULT_MAX_DRAIN_BYTES): void {
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > maxDrainBytes) req.socket.destroy();
+  });
+  req.resume();
+}
+
 /**
  * Reads the whole request body, refusing more than `maxBytes`.
  *
  * A declared `Content-Length` over the limit fails before reading anything; a body that grows past the
- * limit (chunked uploads) fails as soon as it does. In both cases the remaining bytes are discarded so
- * the response can still be written.
+ * limit (chunked uploads) fails as soon as it does. In both cases the rest of the body is read and
+ * dropped (up to `maxDrainBytes`, see {@link discardBody}) so the refusal can be answered cleanly.
  *
  * @param req - The incoming request.
  * @param maxBytes - The largest body accepted.
+ * @param maxDrainBytes - How much of a refused body is drained before the connection is cut.
  * @returns The body bytes (empty when there is none).
  * @throws {@link BodyTooLargeError} when the body is larger than `maxBytes`.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  maxDrainBytes = DEFAULT_MAX_DRAIN_BYTES,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
+    discardBody(req, maxDrainBytes);
     return Promise.reject(new BodyTooLargeError(maxBytes));
   }
   return new Promise((resolve, reject) => {
@@ -42,8 +68,12 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       action();
     };
     req.on('data', (chunk: Buffer) => {
-      if (settled) return; // keep the stream flowing (draining) after a refusal
       size += chunk.length;
+      if (settled) {
+        // Draining after a refusal: keep the stream flowing, up to a bound.
+        if (size - maxBytes > maxDrainBytes) req.socket.destroy();
+        return;
+      }
       if (size > maxBytes) {
         chunks.length = 0;
         settle(() => reject(new BodyTooLargeError(maxBytes)));
@@ -75,14 +105,18 @@ export function isLoopback(address: string | undefined): boolean {
  * list, keeping the client's spelling of each name as API Gateway does; repeats that differ only in
  * case share the first spelling.
  *
+ * Names are collected in `Map`s and turned into objects with `Object.fromEntries`, which defines each
+ * name as an own property: a header called `constructor` or `__proto__` is an ordinary entry, as in
+ * the JSON event API Gateway sends, rather than a lookup that lands on `Object.prototype`.
+ *
  * @param rawHeaders - `req.rawHeaders` (alternating names and values).
  */
 export function headerMaps(rawHeaders: string[]): {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
 } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const single = new Map<string, string>();
+  const multi = new Map<string, string[]>();
   const spelling = new Map<string, string>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const rawName = rawHeaders[i] as string;
@@ -90,10 +124,12 @@ export function headerMaps(rawHeaders: string[]): {
     const lower = rawName.toLowerCase();
     const name = spelling.get(lower) ?? rawName;
     spelling.set(lower, name);
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    single.set(name, value);
+    const values = multi.get(name);
+    if (values) values.push(value);
+    else multi.set(name, [value]);
   }
-  return { headers, multiValueHeaders };
+  return { headers: Object.fromEntries(single), multiValueHeaders: Object.fromEntries(multi) };
 }
 
 /**
@@ -104,16 +140,20 @@ export function queryMaps(search: URLSearchParams): {
   queryStringParameters: Record<string, string> | null;
   multiValueQueryStringParameters: Record<string, string[]> | null;
 } {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  let any = false;
+  // Maps, then own properties: a parameter named `__proto__` or `toString` is just a name (see headerMaps).
+  const single = new Map<string, string>();
+  const multi = new Map<string, string[]>();
   for (const [name, value] of search) {
-    any = true;
-    single[name] = value;
-    (multi[name] ??= []).push(value);
+    single.set(name, value);
+    const values = multi.get(name);
+    if (values) values.push(value);
+    else multi.set(name, [value]);
   }
-  return any
-    ? { queryStringParameters: single, multiValueQueryStringParameters: multi }
+  return single.size > 0
+    ? {
+        queryStringParameters: Object.fromEntries(single),
+        multiValueQueryStringParameters: Object.fromEntries(multi),
+      }
     : { queryStringParameters: null, multiValueQueryStringParameters: null };
 }
 

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corruptPdf, encryptedPdf, makePngBomb, renderTextPng } from '../fixtures/documents.js';
@@ -119,6 +120,155 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
     expect((await t.api(user.token, `/tasks/${created.task.id}/result?format=pdf`)).status).toBe(400);
   });
 
+  describe('hostile requests that once answered 500 (issue #9)', () => {
+    const expectErrorShape = async (res: Response, status: number, code?: string) => {
+      expect(res.status).toBe(status);
+      const body = (await res.json()) as ErrorBody;
+      expect(body).toEqual({
+        error: {
+          code: code ?? expect.any(String),
+          message: expect.any(String),
+          ...(body.error.details ? { details: body.error.details } : {}),
+        },
+      });
+    };
+
+    it.each(['__proto__=x', 'constructor=1', 'toString=', 'hasOwnProperty=1&valueOf=2'])(
+      'answers GET /tasks?%s with 400 (an unknown parameter), not 500',
+      async (query) => {
+        await expectErrorShape(await t.api(user.token, `/tasks?${query}`), 400, 'VALIDATION_ERROR');
+      },
+    );
+
+    it.each(['/stats', '/tasks/00000000-0000-4000-8000-000000000000'])(
+      'ignores prototype-like parameter names on %s, which takes no query',
+      async (path) => {
+        const res = await t.api(user.token, `${path}?__proto__=x&constructor=1&toString=`);
+        expect(res.status).toBeLessThan(500);
+        expect([200, 404]).toContain(res.status);
+      },
+    );
+
+    it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+      'ignores a header named %s',
+      async (name) => {
+        // Prepare: raw HTTP, as fetch may drop odd header names
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = request(`${t.url}/api/stats`, {
+            headers: { Authorization: `Bearer ${user.token}`, [name]: 'x' },
+          });
+          req.on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+
+        // Assess
+        expect(status).toBe(200);
+      },
+    );
+
+    it.each(['%00', 'a%00b', '%01', 'tab%09', '%7F', '%C2%9B'])(
+      'answers a search text with a control character (q=%s) with 400',
+      async (q) => {
+        await expectErrorShape(await t.api(user.token, `/tasks?q=${q}`), 400, 'VALIDATION_ERROR');
+      },
+    );
+
+    it.each([
+      ['cognito:groups is a number', { 'cognito:groups': 5 }],
+      ['sub is not a string', { sub: 42 }],
+      ['sub is not a UUID', { sub: 'admin' }],
+      ['email is an object', { email: { address: 'x@example.com' } }],
+    ])('answers a signed token whose %s with 401 on REST and WebSocket', async (_label, claims) => {
+      // Prepare
+      const token = await t.signToken({
+        sub: user.userId,
+        email: user.email,
+        'cognito:groups': [],
+        token_use: 'id',
+        ...claims,
+      });
+
+      // Act
+      const rest = await t.api(token, '/tasks', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(valid),
+      });
+      const socket = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${t.url.replace('http', 'ws')}/ws?token=${encodeURIComponent(token)}`);
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', () => undefined);
+      });
+
+      // Assess
+      await expectErrorShape(rest, 401, 'UNAUTHORIZED');
+      expect(socket).toBe(401);
+    });
+
+    it('answers a JSON body over the route limit with 413 in the API error shape', async () => {
+      const res = await post('/tasks', JSON.stringify({ ...valid, filename: 'x'.repeat(2 * 1024 * 1024) }));
+      await expectErrorShape(res, 413, 'PAYLOAD_TOO_LARGE');
+    });
+
+    it('answers a multipart upload over the 10 MB gateway limit with 413 in the API error shape', async () => {
+      // Prepare
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.alloc(11 * 1024 * 1024)]), 'big.png');
+
+      // Act
+      const res = await t.api(user.token, '/tasks', { method: 'POST', body: form });
+
+      // Assess
+      await expectErrorShape(res, 413, 'PAYLOAD_TOO_LARGE');
+    });
+
+    it('answers 413 to a client still sending an oversized body, and keeps serving', async () => {
+      // Prepare: 12 MB declared, written in pieces as over a network
+      const total = 12 * 1024 * 1024;
+
+      // Act
+      const outcome = await new Promise<{ status?: number; body?: string; error?: string }>((resolve) => {
+        const req = request(`${t.url}/api/tasks`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${user.token}`,
+            'Content-Type': 'application/json',
+            'Content-Length': total,
+          },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+        let sent = 0;
+        const piece = Buffer.alloc(64 * 1024, 0x20);
+        const writeMore = (): void => {
+          if (sent >= total) return void req.end();
+          sent += piece.length;
+          req.write(piece);
+          setTimeout(writeMore, 2);
+        };
+        writeMore();
+      });
+
+      // Assess
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.status).toBe(413);
+      expect(JSON.parse(outcome.body ?? '')).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+      expect((await t.api(undefined, '/health')).status).toBe(200);
+    });
+  });
+
   describe('multipart uploads', () => {
     const multipart = (bytes: Uint8Array, filename: string) => {
       const form = new FormData();
@@ -216,6 +366,10 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
     it('refuses a connection without a token or with a bad one', async () => {
       expect(await connect('')).toBe(401);
       expect(await connect('?token=garbage')).toBe(401);
+    });
+
+    it('connects when the query also holds prototype-like names', async () => {
+      expect(await connect(`?__proto__=x&constructor=1&token=${encodeURIComponent(user.token)}`)).toBe(101);
     });
 
     it('answers ping with pong and bad messages with an error, and stays open', async () => {

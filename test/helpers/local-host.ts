@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { importJWK, SignJWT, type JWK } from 'jose';
 import WebSocket from 'ws';
 import { loadLocalConfig } from '../../local/config.js';
 import { startLocalHost, type LocalHost } from '../../local/host.js';
@@ -29,6 +30,11 @@ export interface TestHost {
   register(email?: string): Promise<TestUser>;
   api(token: string | undefined, path: string, init?: RequestInit): Promise<Response>;
   socket(token: string): Promise<SocketClient>;
+  /**
+   * Signs a token with the host's own key, issuer and audience, carrying exactly `claims` (plus
+   * `iss`, `aud`, `iat`, `exp`): a token the signature check accepts, whatever its claims hold.
+   */
+  signToken(claims: Record<string, unknown>): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -63,6 +69,16 @@ export const startTestHost = async (env: Record<string, string> = {}): Promise<T
     url,
     dataDir,
     api,
+    async signToken(claims) {
+      const jwk = JSON.parse(await readFile(join(dataDir, 'jwt-key.json'), 'utf8')) as JWK & { kid: string };
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: jwk.kid })
+        .setIssuer(`http://localhost:${host.port}/local-issuer`)
+        .setAudience('untxt-local')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(await importJWK(jwk, 'ES256'));
+    },
     async register(email = `user${process.pid}-${++counter}-${Date.now()}@example.com`) {
       const res = await fetch(`${url}/api/auth/register`, {
         method: 'POST',

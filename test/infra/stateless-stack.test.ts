@@ -449,6 +449,40 @@ describe('StatelessStack', () => {
       // Assess
       expect(open).toHaveLength(2);
     });
+
+    it('answers its own errors (401, 413, 502, 504 and every other 4xx/5xx) in the API error shape', () => {
+      // Prepare
+      const template = stacks.statelessTemplate;
+      const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
+
+      // Act
+      const byType = new Map(responses.map((r) => [r.Properties.ResponseType as string, r.Properties]));
+
+      // Assess
+      expect([...byType.keys()].sort()).toEqual([
+        'DEFAULT_4XX',
+        'DEFAULT_5XX',
+        'INTEGRATION_FAILURE',
+        'INTEGRATION_TIMEOUT',
+        'REQUEST_TOO_LARGE',
+        'UNAUTHORIZED',
+      ]);
+      const tooLarge = byType.get('REQUEST_TOO_LARGE');
+      expect(tooLarge.StatusCode).toBe('413');
+      expect(JSON.parse(tooLarge.ResponseTemplates['application/json'])).toEqual({
+        error: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/10 MB/) },
+      });
+      expect(JSON.parse(byType.get('UNAUTHORIZED').ResponseTemplates['application/json'])).toMatchObject({
+        error: { code: 'UNAUTHORIZED' },
+      });
+      expect(byType.get('DEFAULT_4XX').ResponseTemplates['application/json']).toContain(
+        '"message":$context.error.messageString',
+      );
+      for (const response of byType.values())
+        expect(response.ResponseParameters).toMatchObject({
+          'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
+        });
+    });
   });
 
   describe('WebSocket API', () => {

@@ -12,9 +12,19 @@ import { toTaskView, type TaskView } from '../views.js';
 import { sniffContentType } from '../content-type.js';
 
 export const createTaskRequest = z.strictObject({
-  filename: z.string().max(1024),
-  contentType: z.string().max(255),
-  size: z.number().int(),
+  // Examples go into the OpenAPI document (and give the fuzz suite values that reach deep paths).
+  filename: z
+    .string()
+    .max(1024)
+    .meta({ examples: ['scan.pdf', 'receipt.png'] }),
+  contentType: z
+    .string()
+    .max(255)
+    .meta({ examples: [...SUPPORTED_TYPES] }),
+  size: z
+    .number()
+    .int()
+    .meta({ examples: [48_213, LIMITS.maxUploadBytes] }),
   priority: z.enum(PRIORITIES).default('normal'),
 });
 export type CreateTaskRequest = z.input<typeof createTaskRequest>;

@@ -10,7 +10,13 @@ import { toTaskView, type TaskView } from '../views.js';
 
 export const listTasksQuery = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
-  q: z.string().trim().min(1).max(200).optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ examples: ['invoice', 'espresso'] }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
   deleted: z

@@ -14,6 +14,9 @@ import { UnauthorizedError } from '../../../../lambdas/core/errors.js';
 
 const issuer = 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_example';
 const audience = 'app-client-1';
+/** Cognito's `sub` is a UUID (and untxt's user id). */
+const USER_1 = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const USER_2 = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
 let privateKey: CryptoKey;
 let otherPrivateKey: CryptoKey;
@@ -32,7 +35,7 @@ async function sign(
   options: { key?: CryptoKey; issuer?: string; expiresAt?: number | string } = {},
 ): Promise<string> {
   return new SignJWT({
-    sub: 'user-1',
+    sub: USER_1,
     email: 'ada@example.com',
     'cognito:groups': ['admins'],
     token_use: 'id',
@@ -48,7 +51,7 @@ async function sign(
 
 /** Signs a Cognito access token: no `aud`, `client_id` instead, `username` instead of `email`. */
 async function signAccessToken(clientId: string): Promise<string> {
-  return new SignJWT({ sub: 'user-2', username: 'grace', client_id: clientId, token_use: 'access' })
+  return new SignJWT({ sub: USER_2, username: 'grace', client_id: clientId, token_use: 'access' })
     .setProtectedHeader({ alg: 'ES256', kid: 'key-1' })
     .setIssuer(issuer)
     .setIssuedAt()
@@ -74,7 +77,7 @@ describe('Function: verify', () => {
     const identity = await verifier.verify(await sign());
 
     // Assess
-    expect(identity).toEqual({ userId: 'user-1', email: 'ada@example.com', groups: ['admins'] });
+    expect(identity).toEqual({ userId: USER_1, email: 'ada@example.com', groups: ['admins'] });
   });
 
   it('defaults email and groups when the token has neither', async () => {
@@ -86,7 +89,7 @@ describe('Function: verify', () => {
     const identity = await verifier.verify(token);
 
     // Assess
-    expect(identity).toEqual({ userId: 'user-1', email: '', groups: [] });
+    expect(identity).toEqual({ userId: USER_1, email: '', groups: [] });
   });
 
   it('accepts a token within the 5 s clock tolerance after expiry', async () => {
@@ -98,7 +101,7 @@ describe('Function: verify', () => {
     const identity = await verifier.verify(token);
 
     // Assess
-    expect(identity.userId).toBe('user-1');
+    expect(identity.userId).toBe(USER_1);
   });
 
   it('throws UnauthorizedError when the token expired', async () => {
@@ -182,6 +185,39 @@ describe('Function: verify', () => {
     expect(error).toMatchObject({ message: 'Invalid token' });
   });
 
+  it.each([
+    ['cognito:groups is a number', { 'cognito:groups': 5 }],
+    ['cognito:groups holds a non-string', { 'cognito:groups': ['admins', { name: 'ops' }] }],
+    ['sub is not a string', { sub: 42 as unknown as string }],
+    ['sub is an object', { sub: { id: USER_1 } as unknown as string }],
+    ['sub is not a UUID', { sub: 'admin' }],
+    ['email is an object', { email: { address: 'ada@example.com' } }],
+    ['email holds a NUL', { email: 'ada\u0000@example.com' }],
+    ['username is a number', { email: undefined, username: 7 }],
+  ])('throws UnauthorizedError when the signature is valid but %s', async (_label, claims) => {
+    // Prepare
+    const verifier = createJwtTokenVerifier({ issuer, audience, jwks: { keys } });
+    const token = await sign(claims as JWTPayload);
+
+    // Act
+    const error = await rejection(verifier.verify(token));
+
+    // Assess
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error).toMatchObject({ message: 'Invalid token' });
+  });
+
+  it('lower-cases the sub, as user ids are stored', async () => {
+    // Prepare
+    const verifier = createJwtTokenVerifier({ issuer, audience, jwks: { keys } });
+
+    // Act
+    const identity = await verifier.verify(await sign({ sub: USER_1.toUpperCase() }));
+
+    // Assess
+    expect(identity.userId).toBe(USER_1);
+  });
+
   it('throws UnauthorizedError when the token is empty or not a JWT', async () => {
     // Prepare
     const verifier = createJwtTokenVerifier({ issuer, audience, jwks: { keys } });
@@ -205,7 +241,7 @@ describe('Function: verify', () => {
     const rsa = await generateKeyPair('RS256');
     const rsaKeys = { keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256' }] };
     const verifier = createJwtTokenVerifier({ issuer, audience, jwks: { keys: rsaKeys } });
-    const token = await new SignJWT({ sub: 'user-3', token_use: 'id' })
+    const token = await new SignJWT({ sub: USER_2, token_use: 'id' })
       .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
       .setIssuer(issuer)
       .setAudience(audience)
@@ -216,7 +252,7 @@ describe('Function: verify', () => {
     const identity = await verifier.verify(token);
 
     // Assess
-    expect(identity).toEqual({ userId: 'user-3', email: '', groups: [] });
+    expect(identity).toEqual({ userId: USER_2, email: '', groups: [] });
   });
 
   it('throws UnauthorizedError when the token is signed with a symmetric algorithm', async () => {
@@ -224,7 +260,7 @@ describe('Function: verify', () => {
     const secret = new TextEncoder().encode('a-shared-secret-of-at-least-32-bytes!');
     const octKeys = { keys: [{ ...(await exportJWK(secret)), kid: 'oct-1', alg: 'HS256' }] };
     const verifier = createJwtTokenVerifier({ issuer, audience, jwks: { keys: octKeys } });
-    const token = await new SignJWT({ sub: 'user-1', token_use: 'id' })
+    const token = await new SignJWT({ sub: USER_1, token_use: 'id' })
       .setProtectedHeader({ alg: 'HS256', kid: 'oct-1' })
       .setIssuer(issuer)
       .setAudience(audience)
@@ -243,7 +279,7 @@ describe('Function: verify', () => {
     const identity = await verifier.verify(await signAccessToken(audience));
 
     // Assess
-    expect(identity).toEqual({ userId: 'user-2', email: 'grace', groups: [] });
+    expect(identity).toEqual({ userId: USER_2, email: 'grace', groups: [] });
   });
 
   it('throws UnauthorizedError when an access token was issued to another client', async () => {
@@ -266,7 +302,7 @@ describe('Function: verify', () => {
     const identity = await verifier.verify(await sign({ aud: 'whatever', token_use: undefined }));
 
     // Assess
-    expect(identity.userId).toBe('user-1');
+    expect(identity.userId).toBe(USER_1);
   });
 });
 
@@ -297,7 +333,7 @@ describe('Function: verify with a remote JWKS', () => {
     const identity = await verifier.verify(await sign());
 
     // Assess
-    expect(identity).toEqual({ userId: 'user-1', email: 'ada@example.com', groups: ['admins'] });
+    expect(identity).toEqual({ userId: USER_1, email: 'ada@example.com', groups: ['admins'] });
   });
 
   it('throws UnauthorizedError when the JWKS endpoint is unreachable', async () => {

@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   MethodNotAllowedError,
   NotFoundError,
+  PayloadTooLargeError,
   UnauthorizedError,
 } from '../../../../lambdas/core/errors.js';
 import { json } from '../../../../lambdas/shared/http.js';
@@ -34,6 +35,14 @@ const routes: Array<Route<null>> = [
       json(200, { id: params.id, user: identity.userId, groups: identity.groups }),
   },
   { method: 'GET', path: '/admin/overview', access: 'admin', summary: '', handle: async () => json(200, {}) },
+  {
+    method: 'POST',
+    path: '/uploads',
+    access: 'user',
+    summary: '',
+    maxBodyBytes: 10,
+    handle: async () => json(201, {}),
+  },
 ];
 const route = createRouter(routes);
 const USER = { sub: 'AB12CD34-0000-4000-8000-000000000000', email: 'a@example.com' };
@@ -73,5 +82,27 @@ describe('Function: createRouter', () => {
 
   it('answers 404 for a path parameter that is not valid percent-encoding', async () => {
     await expect(route(event('GET', '/tasks/%E0%A4%A', USER), null)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('answers 413 for a body over the route limit, and over the default 1 MB elsewhere', async () => {
+    // Prepare
+    const withBody = (method: string, path: string, body: string, claims?: Record<string, string>) => ({
+      ...event(method, path, claims),
+      body,
+      isBase64Encoded: false,
+    });
+
+    // Act & Assess
+    expect((await route(withBody('POST', '/uploads', '0123456789', USER), null)).statusCode).toBe(201);
+    await expect(route(withBody('POST', '/uploads', '0123456789!', USER), null)).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    );
+    await expect(
+      route(withBody('GET', '/tasks/1', 'x'.repeat(1024 * 1024 + 1), USER), null),
+    ).rejects.toBeInstanceOf(PayloadTooLargeError);
+    // Authentication comes first: an anonymous caller gets 401, whatever the size.
+    await expect(route(withBody('POST', '/uploads', 'x'.repeat(100)), null)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
   });
 });

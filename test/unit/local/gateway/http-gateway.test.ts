@@ -173,7 +173,9 @@ describe('Function: createHttpGateway', () => {
     // Assess
     for (const response of [missing, invalid]) {
       expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({ message: 'Unauthorized' });
+      expect(await response.json()).toEqual({
+        error: { code: 'UNAUTHORIZED', message: expect.any(String) },
+      });
     }
     expect(handler).not.toHaveBeenCalled();
   });
@@ -262,10 +264,86 @@ describe('Function: createHttpGateway', () => {
 
     // Assess
     expect(declared.status).toBe(413);
-    expect(await declared.json()).toEqual({ message: 'Request Too Long' });
+    const tooLarge = { error: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/1024 bytes/) } };
+    expect(await declared.json()).toEqual(tooLarge);
     expect(chunked.status).toBe(413);
-    expect(JSON.parse(chunked.body)).toEqual({ message: 'Request Too Long' });
+    expect(JSON.parse(chunked.body)).toEqual(tooLarge);
     expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('answers 413 to a client still sending a body declared over the limit, instead of resetting', async () => {
+    // Prepare: a client that writes its declared 8 MB in small pieces, as over a real network
+    const { port, handler } = await start({ maxBodyBytes: 64 * 1024 });
+    const total = 8 * 1024 * 1024;
+
+    // Act
+    const outcome = await new Promise<{ status?: number; body?: string; error?: string }>((resolve) => {
+      const req = request(
+        {
+          port,
+          host: '127.0.0.1',
+          path: '/api/tasks',
+          method: 'POST',
+          headers: { Authorization: 'good', 'Content-Type': 'application/json', 'Content-Length': total },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+      let sent = 0;
+      const piece = Buffer.alloc(64 * 1024, 0x61);
+      const writeMore = (): void => {
+        if (sent >= total) return void req.end();
+        sent += piece.length;
+        req.write(piece);
+        setTimeout(writeMore, 2);
+      };
+      writeMore();
+    });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.status).toBe(413);
+    expect(JSON.parse(outcome.body ?? '')).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('stops draining a refused body after a bounded amount and closes the connection', async () => {
+    // Prepare: a body declared far over the limit; only a bounded amount is read before the close
+    const { port } = await start({ maxBodyBytes: 1024, maxDrainBytes: 64 * 1024 });
+
+    // Act
+    const outcome = await new Promise<{ status?: number; closed: boolean }>((resolve) => {
+      let status: number | undefined;
+      const req = request(
+        {
+          port,
+          host: '127.0.0.1',
+          path: '/api/tasks',
+          method: 'POST',
+          headers: { Authorization: 'good', 'Content-Length': 1024 * 1024 * 1024 },
+        },
+        (res) => {
+          status = res.statusCode;
+          res.resume();
+        },
+      );
+      const piece = Buffer.alloc(16 * 1024, 0x62);
+      const writeMore = (): void => {
+        if (req.destroyed) return;
+        req.write(piece);
+        setTimeout(writeMore, 1);
+      };
+      req.on('error', () => resolve({ status, closed: true }));
+      req.on('close', () => resolve({ status, closed: true }));
+      writeMore();
+    });
+
+    // Assess
+    expect(outcome).toEqual({ status: 413, closed: true });
   });
 
   it('answers 502 without details and logs the error when the handler throws', async () => {
@@ -279,7 +357,7 @@ describe('Function: createHttpGateway', () => {
     // Assess
     expect(response.status).toBe(502);
     const text = await response.text();
-    expect(JSON.parse(text)).toEqual({ message: 'Internal server error' });
+    expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } });
     expect(text).not.toContain('secret');
     expect(logError).toHaveBeenCalledWith(expect.stringContaining('handler failed'), failure);
   });
@@ -295,7 +373,9 @@ describe('Function: createHttpGateway', () => {
 
     // Assess
     expect(response.status).toBe(502);
-    expect(await response.json()).toEqual({ message: 'Internal server error' });
+    expect(await response.json()).toEqual({
+      error: { code: 'INTERNAL_ERROR', message: 'Internal server error' },
+    });
     expect(logError).toHaveBeenCalledOnce();
   });
 
@@ -311,7 +391,9 @@ describe('Function: createHttpGateway', () => {
 
     // Assess
     expect(response.status).toBe(504);
-    expect(await response.json()).toEqual({ message: 'Endpoint request timed out' });
+    expect(await response.json()).toEqual({
+      error: { code: 'INTEGRATION_TIMEOUT', message: 'Endpoint request timed out' },
+    });
   });
 
   it('writes the status, headers, multi-value headers and a decoded base64 body', async () => {
