@@ -70,6 +70,8 @@ export interface ResultsTable {
 
 export interface TaskEventsTable {
   id: Generated<string>;
+  /** Insertion order (an identity column): events of one instant still sort as they happened. */
+  seq: Generated<number>;
   task_id: string;
   user_id: string;
   from_status: string | null;
@@ -128,5 +130,6 @@ export type NewTask = Insertable<TasksTable>;
 export type TaskUpdate = Updateable<TasksTable>;
 export type Result = Selectable<ResultsTable>;
 export type NewResult = Insertable<ResultsTable>;
-export type TaskEvent = Selectable<TaskEventsTable>;
+/** An event as the API shows it; `seq` only orders events of one instant. */
+export type TaskEvent = Omit<Selectable<TaskEventsTable>, 'seq'>;
 export type Connection = Selectable<ConnectionsTable>;

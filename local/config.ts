@@ -28,6 +28,9 @@ const schema = z.object({
   UNTXT_TEXTRACT_ASYNC_START_TPS: z.coerce.number().int().min(1).max(10_000).default(10),
   UNTXT_TEXTRACT_MAX_CONCURRENT_JOBS: z.coerce.number().int().min(1).max(100_000).default(100),
   UNTXT_ADMISSION_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  // The window each TPS quota is counted over: a little over a second covers the time between
+  // recording a call and making it; a loaded machine (a test run on 2 cores) needs more.
+  UNTXT_ADMISSION_RATE_WINDOW_MS: z.coerce.number().int().min(1000).max(10_000).default(1050),
   // The simulated Textract: quotas it enforces (unset: none), recognition engine, call log.
   UNTXT_SIM_SYNC_TPS: z.coerce.number().int().min(1).optional(),
   UNTXT_SIM_ASYNC_START_TPS: z.coerce.number().int().min(1).optional(),

@@ -242,6 +242,7 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
         maxConcurrentJobs: config.UNTXT_TEXTRACT_MAX_CONCURRENT_JOBS,
       },
       maxWaitMs: config.UNTXT_ADMISSION_MAX_WAIT_SECONDS * 1000,
+      rateWindowMs: config.UNTXT_ADMISSION_RATE_WINDOW_MS,
     };
     const admission: AdmissionDeps['admission'] = {
       settings: admissionSettings,

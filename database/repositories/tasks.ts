@@ -479,12 +479,12 @@ export async function listTaskEvents(db: Db, taskId: string): Promise<TaskEvent[
   return (
     db
       .selectFrom('task_events')
-      // Explicit columns: the table's `seq` tie-breaker is not part of the TaskEvent type.
+      // Explicit columns: the `seq` tie-breaker is not part of the TaskEvent type.
       .select(['id', 'task_id', 'user_id', 'from_status', 'to_status', 'stage', 'message', 'created_at'])
       .where('task_id', '=', taskId)
       .orderBy('created_at', 'asc')
       // Equal timestamps happen (PGlite's clock has millisecond resolution); seq is insertion order.
-      .orderBy(sql`seq`, 'asc')
+      .orderBy('seq', 'asc')
       .execute()
   );
 }

@@ -47,6 +47,10 @@ describe('Burst against a throttling Textract', () => {
       UNTXT_SIM_ASYNC_START_TPS: String(QUOTAS.async),
       UNTXT_SIM_MAX_JOBS: String(QUOTAS.jobs),
       UNTXT_SIM_CALL_LOG: callLog,
+      // The suite runs many files at once on 2 cores: a process can stall for a few hundred ms
+      // between recording a call and making it, and the simulator counts real calls. The margin
+      // keeps that from reading as admission going over the quota.
+      UNTXT_ADMISSION_RATE_WINDOW_MS: '1400',
     });
     heavy = await host.register();
     light = await host.register();
@@ -58,7 +62,7 @@ describe('Burst against a throttling Textract', () => {
   });
 
   it('completes every document without a call over the quotas, and shows the wait', async () => {
-    // Prepare: 20 documents for the heavy user (4 of them multi-page), then 2 for the light one
+    // Prepare: 30 documents for the heavy user (6 of them multi-page), then 2 for the light one
     const png = await renderTextPng(['Invoice 42', 'Total 9.99']);
     const pdf = await makePdf(2);
     const uploads = join(host.dataDir, 'objects', 'untxt-documents', 'uploads');
@@ -68,7 +72,7 @@ describe('Burst against a throttling Textract', () => {
         names.map((name) => writeFile(join(uploads, user.userId, name), name.endsWith('.pdf') ? pdf : png)),
       );
     };
-    const heavyNames = Array.from({ length: 20 }, (_, i) => `heavy-${i}.${i % 5 === 4 ? 'pdf' : 'png'}`);
+    const heavyNames = Array.from({ length: 30 }, (_, i) => `heavy-${i}.${i % 5 === 4 ? 'pdf' : 'png'}`);
     const lightNames = ['light-0.png', 'light-1.png'];
 
     // Act
@@ -88,7 +92,7 @@ describe('Burst against a throttling Textract', () => {
         .select(['user_id', 'status', 'completed_at', 'error_code'])
         .execute();
       if (
-        tasks.length === 22 &&
+        tasks.length === 32 &&
         tasks.every((task) => task.status === 'completed' || task.status === 'failed')
       )
         break;
@@ -96,7 +100,7 @@ describe('Burst against a throttling Textract', () => {
     }
 
     // Assess: everything completed
-    expect(tasks.filter((task) => task.status === 'completed')).toHaveLength(22);
+    expect(tasks.filter((task) => task.status === 'completed')).toHaveLength(32);
 
     // … no call over a quota, none throttled
     const events = (await readFile(callLog, 'utf8'))
@@ -105,9 +109,9 @@ describe('Burst against a throttling Textract', () => {
       .map((line) => JSON.parse(line) as SimulatorEvent);
     const attempted = (op: string) => events.filter((event) => event.op === op).map((event) => event.t);
     expect(events.filter((event) => 'outcome' in event && event.outcome !== 'ok')).toEqual([]);
-    expect(attempted('DetectDocumentText')).toHaveLength(18);
+    expect(attempted('DetectDocumentText')).toHaveLength(26);
     expect(peakPerSecond(attempted('DetectDocumentText'))).toBeLessThanOrEqual(QUOTAS.sync);
-    expect(attempted('StartDocumentTextDetection')).toHaveLength(4);
+    expect(attempted('StartDocumentTextDetection')).toHaveLength(6);
     expect(peakPerSecond(attempted('StartDocumentTextDetection'))).toBeLessThanOrEqual(QUOTAS.async);
     const peakJobs = Math.max(
       ...events.flatMap((event) => (event.op === 'StartDocumentTextDetection' ? [event.jobs] : [])),
@@ -120,18 +124,34 @@ describe('Burst against a throttling Textract', () => {
     );
     expect(waiting).toMatchObject({ status: 'queued', message: 'Waiting for text-recognition capacity' });
 
-    // … and the light user, though last to drop, went ahead of the heavy user's backlog: at 2 calls
-    // a second the heavy user's 16 one-page documents take 8 s, and several finish after the light
-    // user's two
-    const lightDone = Math.max(
-      ...tasks
-        .filter((task) => task.user_id === light.userId)
-        .map((task) => new Date(task.completed_at!).getTime()),
+    // … and the light user, though last to drop, went ahead of the heavy user's backlog: heavy
+    // one-page tasks that were already waiting when light-0 began to wait were admitted after it.
+    // (Judged on the wait itself, not on completion times, which also depend on how soon the drop
+    // scanner finds each file on a busy machine.)
+    const history = await host.host.database.db
+      .selectFrom('task_events')
+      .innerJoin('tasks', 'tasks.id', 'task_events.task_id')
+      .innerJoin('files', 'files.id', 'tasks.file_id')
+      .select([
+        'files.original_name as name',
+        'task_events.stage',
+        'task_events.to_status',
+        'task_events.seq',
+      ])
+      .orderBy('task_events.seq')
+      .execute();
+    const firstSeq = (name: string, stage: string, status: string) =>
+      history.find((event) => event.name === name && event.stage === stage && event.to_status === status)
+        ?.seq;
+    const parked = (name: string) => Number(firstSeq(name, 'capacity', 'queued') ?? Number.NaN);
+    const admitted = (name: string) => Number(firstSeq(name, 'recognize', 'processing') ?? Number.NaN);
+    const overtaken = heavyNames.filter(
+      (name) =>
+        name.endsWith('.png') &&
+        parked(name) < parked('light-0.png') &&
+        admitted(name) > admitted('light-0.png'),
     );
-    const heavyAfter = tasks.filter(
-      (task) => task.user_id === heavy.userId && new Date(task.completed_at!).getTime() > lightDone,
-    );
-    expect(heavyAfter.length).toBeGreaterThanOrEqual(5);
+    expect(overtaken.length).toBeGreaterThanOrEqual(3);
   });
 
   it('shows the admission figures and quotas in the admin overview', async () => {
@@ -154,6 +174,6 @@ describe('Burst against a throttling Textract', () => {
       sync: { held: 0, waiting: 0, throttledTotal: 0 },
       async: { held: 0, waiting: 0 },
     });
-    expect((body.admission.sync as { callsLastMinute: number }).callsLastMinute).toBe(18);
+    expect((body.admission.sync as { callsLastMinute: number }).callsLastMinute).toBe(26);
   });
 });
