@@ -6,6 +6,7 @@
  *   npm run bench -- pipeline --tasks 30
  *   npm run bench -- ocr [--native]
  *   npm run bench -- burst --docs 2000 [--kill 2]
+ *   npm run bench -- scale [--sizes 1000,10000,100000]
  */
 import { spawnSync } from 'node:child_process';
 
@@ -13,6 +14,7 @@ const BENCHES: Record<string, string> = {
   pipeline: 'bench/pipeline.ts',
   ocr: 'bench/ocr.ts',
   web: 'bench/web.ts',
+  scale: 'bench/scale.ts',
   burst: 'bench/burst.ts',
 };
 
