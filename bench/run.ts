@@ -6,6 +6,7 @@
  *   npm run bench -- pipeline --tasks 30
  *   npm run bench -- ocr [--native]
  *   npm run bench -- burst --docs 2000 [--kill 2]
+ *   npm run bench -- bundles [--runs 9]
  */
 import { spawnSync } from 'node:child_process';
 
@@ -14,6 +15,7 @@ const BENCHES: Record<string, string> = {
   ocr: 'bench/ocr.ts',
   web: 'bench/web.ts',
   burst: 'bench/burst.ts',
+  bundles: 'bench/bundles.ts',
 };
 
 const [name, ...args] = process.argv.slice(2);
