@@ -7,6 +7,7 @@
  *   npm run bench -- ocr [--native]
  *   npm run bench -- burst --docs 2000 [--kill 2]
  *   npm run bench -- scale [--sizes 1000,10000,100000]
+ *   npm run bench -- bundles [--runs 9]
  */
 import { spawnSync } from 'node:child_process';
 
@@ -16,6 +17,7 @@ const BENCHES: Record<string, string> = {
   web: 'bench/web.ts',
   scale: 'bench/scale.ts',
   burst: 'bench/burst.ts',
+  bundles: 'bench/bundles.ts',
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,11 +1,8 @@
 /**
- * Applies pending migrations. Used by every host at start-up and as a CLI:
- * `tsx database/migrate.ts` (reads `DATABASE_URL`, else `UNTXT_DATA_DIR`, default `.untxt`).
+ * Applies pending migrations. Used by every host at start-up, by the `migrate` Lambda function and by
+ * the CLI (`database/migrate-cli.ts`, `npm run db:migrate`).
  */
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { Migrator, sql, type Kysely } from 'kysely';
-import { createDatabase } from './connect.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -34,35 +31,4 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
     throw new Error(`Database migration ${failed ? `"${failed}" ` : ''}failed: ${reason}`, { cause: error });
   }
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
-}
-
-async function main(): Promise<void> {
-  const databaseUrl = process.env.DATABASE_URL;
-  const dataDir = process.env.UNTXT_DATA_DIR || '.untxt';
-  const handle = await createDatabase(databaseUrl ? { databaseUrl } : { dataDir });
-  try {
-    const applied = await migrateToLatest(handle.db);
-    const target = databaseUrl ? 'PostgreSQL' : `PGlite in ${dataDir}`;
-    if (applied.length === 0) console.log(`Database (${target}) is already up to date.`);
-    else console.log(`Applied ${applied.length} migration(s) to ${target}:\n  ${applied.join('\n  ')}`);
-  } finally {
-    await handle.close();
-  }
-}
-
-function isEntryPoint(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
 }

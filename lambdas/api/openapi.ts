@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS, PRIORITIES } from '../core/task.js';
 import { batchCreateRequest, createTaskRequest } from '../core/use-cases/create-task.js';
 import { listTasksQuery, resultQuery } from '../core/use-cases/read-tasks.js';

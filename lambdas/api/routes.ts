@@ -33,7 +33,7 @@ import { parseMultipartUpload } from '../shared/multipart.js';
 import { header, parseJsonBody, parseQuery, validate } from '../shared/request.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { Route } from './router.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const priorityField = z.enum(PRIORITIES).default('normal');
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isUuid } from './keys.js';
 import { hasControlCharacters } from './text.js';
 

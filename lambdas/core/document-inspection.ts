@@ -140,7 +140,14 @@ interface PdfFacts {
 
 async function inspectPdf(bytes: Uint8Array): Promise<PdfFacts> {
   // Loaded lazily: pdfjs is large and only the PDF path needs it (Lambda cold starts, image-only tests).
-  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  // The worker's module is imported too, not left for pdf.js to load by path at parse time: a bundle
+  // has no `pdf.worker.mjs` beside it, and importing it registers `globalThis.pdfjsWorker`, which
+  // pdf.js uses instead. (pdf.js also needs `DOMMatrix` while loading; in Lambda it comes from
+  // @napi-rs/canvas in the function's layer, see lib/constructs/sharp-layer.ts.)
+  const [{ getDocument }] = await Promise.all([
+    import('pdfjs-dist/legacy/build/pdf.mjs'),
+    import('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+  ]);
   const task = getDocument({
     // A copy, because pdfjs transfers (detaches) the buffer it is given to its worker.
     data: bytes.slice(),

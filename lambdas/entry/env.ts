@@ -20,7 +20,7 @@
  *   cold-starting ones holding five proxy connections. Wire every route to the same integration.
  * - `AWS_REGION` is not listed: Lambda sets it (it is reserved and cannot be set by CDK).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 

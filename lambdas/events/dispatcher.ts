@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DispatchDeps } from '../core/deps.js';
 import { dispatchObjectCreated } from '../core/use-cases/dispatch.js';
 import { logger } from '../shared/logger.js';

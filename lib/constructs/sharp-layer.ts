@@ -5,11 +5,18 @@ import { Architecture, Code, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './untxt-function.js';
 
-/** What the layer carries from node_modules: sharp, its prebuilt binaries and its runtime dependencies. */
-const PACKAGES = ['sharp', '@img', 'detect-libc', 'semver'];
+/**
+ * What the layer carries from node_modules: sharp, its prebuilt binaries and its runtime
+ * dependencies; and @napi-rs/canvas with its linux-x64 binary, from which pdf.js takes `DOMMatrix`
+ * while it loads (it `require`s the package at run time, out of esbuild's sight, so without it every
+ * PDF failed in Lambda with "DOMMatrix is not defined"; test/e2e/bundles.test.ts catches that).
+ */
+const PACKAGES = ['sharp', 'detect-libc', 'semver'];
+/** Scopes copied whole: every package of theirs installed here is a binary for linux-x64 (or its loader). */
+const SCOPES = ['@img', '@napi-rs'];
 
 /**
- * sharp + libvips for linux-x64 as a Lambda layer (`/opt/nodejs/node_modules`), copied from the
+ * sharp + libvips (and @napi-rs/canvas, for pdf.js) for linux-x64 as a Lambda layer (`/opt/nodejs/node_modules`), copied from the
  * repository's node_modules by local bundling: no npm install, no Docker, works offline. Hashed by
  * the installed versions instead of fingerprinting node_modules.
  */
@@ -18,13 +25,14 @@ export class SharpLayer extends LayerVersion {
     const modules = join(PROJECT_ROOT, 'node_modules');
     const version = (name: string) =>
       (JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')) as { version: string }).version;
-    const img = readdirSync(join(modules, '@img')).sort();
-    const fingerprint = [
-      ...PACKAGES.filter((name) => name !== '@img').map((name) => `${name}@${version(name)}`),
-      ...img.map((name) => `@img/${name}@${version(`@img/${name}`)}`),
-    ].join(',');
+    const scoped = SCOPES.flatMap((scope) =>
+      readdirSync(join(modules, scope))
+        .sort()
+        .map((name) => `${scope}/${name}`),
+    );
+    const fingerprint = [...PACKAGES, ...scoped].map((name) => `${name}@${version(name)}`).join(',');
     super(scope, id, {
-      description: `sharp for linux-x64 (${fingerprint})`.slice(0, 256),
+      description: `sharp and @napi-rs/canvas for linux-x64 (${fingerprint})`.slice(0, 256),
       compatibleArchitectures: [Architecture.X86_64],
       code: Code.fromAsset(join(modules, 'sharp'), {
         assetHashType: AssetHashType.CUSTOM,
@@ -34,7 +42,7 @@ export class SharpLayer extends LayerVersion {
           image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
           local: {
             tryBundle(outputDir: string): boolean {
-              for (const name of PACKAGES) {
+              for (const name of [...PACKAGES, ...SCOPES]) {
                 cpSync(join(modules, name), join(outputDir, 'nodejs', 'node_modules', name), {
                   recursive: true,
                   dereference: true,

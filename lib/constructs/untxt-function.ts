@@ -4,7 +4,12 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type ILayerVersion, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type BundlingOptions,
+  NodejsFunction,
+  OutputFormat,
+  SourceMapMode,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -17,6 +22,32 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 
 /** The Lambda runtime every function uses (the handlers are tested on Node 20 and 22). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
+
+/**
+ * The esbuild settings of every untxt function: minified ESM with external source maps, the AWS SDK
+ * bundled, sharp left to the layer when the code imports it. Exported so that `bench/bundles.ts`
+ * builds its hello-world baseline exactly the same way.
+ *
+ * @param needsSharp - The function's code imports sharp (it then comes from `SharpLayer`).
+ * @returns The `bundling` prop of `NodejsFunction`.
+ */
+export function untxtBundling(needsSharp: boolean): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: 'node22',
+    minify: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.EXTERNAL,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    // ESM bundles of CommonJS dependencies (pg, …) still call require(): give them one.
+    banner:
+      "import { createRequire as __untxtCreateRequire } from 'node:module'; const require = __untxtCreateRequire(import.meta.url);",
+    // Bundle the SDK too: the versions the handlers were tested with, not the runtime's.
+    externalModules: needsSharp ? ['sharp'] : [],
+    tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+  };
+}
 
 /** Where a function runs in the VPC. */
 export interface FunctionNetwork {
@@ -101,21 +132,7 @@ export class UntxtFunction<N extends FunctionName = FunctionName> extends Nodejs
         NODE_OPTIONS: '--enable-source-maps',
         ...(props.environment as Record<string, string>),
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.EXTERNAL,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // ESM bundles of CommonJS dependencies (pg, …) still call require(): give them one.
-        banner:
-          "import { createRequire as __untxtCreateRequire } from 'node:module'; const require = __untxtCreateRequire(import.meta.url);",
-        // Bundle the SDK too: the versions the handlers were tested with, not the runtime's.
-        externalModules: needsSharp ? ['sharp'] : [],
-        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
-      },
+      bundling: untxtBundling(needsSharp),
     });
     this.untxtName = props.name;
     this.usesSharp = needsSharp;

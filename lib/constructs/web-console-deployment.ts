@@ -36,6 +36,13 @@ export interface WebConsoleDeploymentProps {
 /** The Vite build of the console (`npm run build:web`). */
 export const WEB_DIST = join(PROJECT_ROOT, 'web/dist');
 
+/**
+ * Context key naming another build of the console to upload instead of {@link WEB_DIST}, e.g.
+ * `-c untxt:webDist=/path/to/dist`. The bundle test uses it to synthesize with bundling without
+ * depending on (or racing with) the browser tests' build in `web/dist`.
+ */
+export const WEB_DIST_CONTEXT = 'untxt:webDist';
+
 let placeholder: string | undefined;
 
 /**
@@ -79,7 +86,10 @@ export class WebConsoleDeployment extends Construct {
   constructor(scope: Construct, id: string, props: WebConsoleDeploymentProps) {
     super(scope, id);
     const { config } = props;
-    const source = webConsoleSource(this);
+    const source = webConsoleSource(
+      this,
+      (this.node.tryGetContext(WEB_DIST_CONTEXT) as string | undefined) ?? WEB_DIST,
+    );
     const network = {
       vpc: props.network.vpc,
       vpcSubnets: props.network.subnets,

@@ -16,7 +16,7 @@ import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../../lambdas/core/errors.js';
 import { validateObjectKey } from './keys.js';
 

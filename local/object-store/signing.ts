@@ -7,7 +7,7 @@
  * the algorithm name `UNTXT-HMAC-SHA256` says so instead of pretending to be SigV4.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { s3Error } from './s3-errors.js';
 import type { S3ErrorSpec } from './s3-errors.js';
 

@@ -9,7 +9,7 @@ function normalize(template: unknown): unknown {
   const json = JSON.stringify(template)
     .replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '[asset-hash]$1')
     .replace(/"migrations":"[0-9a-f]{16}"/g, '"migrations":"[fingerprint]"')
-    .replace(/sharp for linux-x64 \([^)]*\)/g, 'sharp for linux-x64 ([versions])');
+    .replace(/ for linux-x64 \([^)]*\)/g, ' for linux-x64 ([versions])');
   return JSON.parse(json);
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { admissionFigures, type AdmissionKindFigures } from '../../../database/repositories/admission.js';
 import { findTaskById, listTasks, taskStats, taskThroughput } from '../../../database/repositories/tasks.js';
 import { listUsersWithCounts } from '../../../database/repositories/users.js';

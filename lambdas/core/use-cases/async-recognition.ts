@@ -9,7 +9,7 @@
  * twice (Step Functions retries, SNS redelivery). Both record what they know, then try to claim the
  * hand-off; the one that finds the job finished and its start recorded hands off, once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   claimTextJobHandOff,
   recordTextJobCompletion,

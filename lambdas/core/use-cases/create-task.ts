@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createFile } from '../../../database/repositories/files.js';
 import { createTask, findTaskById } from '../../../database/repositories/tasks.js';
 import { ensureUser } from '../../../database/repositories/users.js';

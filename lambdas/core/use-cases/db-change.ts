@@ -3,7 +3,7 @@
  * function through RDS's `aws_lambda` extension (locally the host LISTENs for the same payload). The
  * message and the fan-out are the local host's: {@link toDbChange} and {@link pushToUser}.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { APPLICATION_NAME } from '../../../database/pg-types.js';
 import type { CoreDeps } from '../deps.js';
 import { pushToUser, toDbChange } from './notify.js';

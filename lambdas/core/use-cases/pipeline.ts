@@ -11,7 +11,7 @@
  * task's current attempt and while the task is `processing`; a duplicate or stale run changes nothing.
  * Nothing here imports an image library: these functions run on arm64 (see `download.ts`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { findResult, insertResult } from '../../../database/repositories/results.js';
 import { findTaskById, transitionTask } from '../../../database/repositories/tasks.js';
 import { logger } from '../../shared/logger.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { findResult } from '../../../database/repositories/results.js';
 import { findTaskForUser, listTasks, taskStats } from '../../../database/repositories/tasks.js';
 import type { CoreDeps } from '../deps.js';

