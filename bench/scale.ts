@@ -13,7 +13,7 @@ import '../local/polyfills.js';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DatabaseHandle } from '../database/connect.js';
 import type { Database } from '../database/schema.js';
 import type { ApiDeps } from '../lambdas/core/deps.js';
@@ -37,67 +37,9 @@ if (SIZES.some((size) => !Number.isInteger(size) || size < 1) || !(REQUESTS > 0)
 // Imported after the URL is set: the helpers read it when they load.
 const { createPgliteDatabase, createPostgresDatabase } = await import('../test/helpers/databases.js');
 const { createApiHandler } = await import('../lambdas/api/handler.js');
+const { SEEDED_WORDS, seedManyTasks } = await import('../test/helpers/seed-many-tasks.js');
+const { common: COMMON, rare: RARE, absent: ABSENT } = SEEDED_WORDS;
 const { createLambdaContext } = await import('../local/gateway/lambda-context.js');
-
-/** Words of the seeded texts: in 90 % of the documents, in 1 in 1,000, and in none. */
-const COMMON = 'invoice';
-const RARE = 'zanzibar';
-const ABSENT = 'quuxotic';
-
-/**
- * Adds tasks for `userId` up to `total`, in batches, with SQL alone (`generate_series`): files,
- * tasks over the last year (90 % completed with a result, 4 % failed, 3 % queued, 2 % processing,
- * 1 % awaiting upload; 5 % of all soft-deleted), results whose text holds {@link COMMON} in 90 %
- * and {@link RARE} in 0.1 %. Triggers are off while seeding (`session_replication_role`); kept
- * counts are recomputed afterwards, as the repair path does.
- */
-async function seedTasks(db: Kysely<Database>, userId: string, from: number, total: number): Promise<void> {
-  const batch = 50_000;
-  for (let start = from; start < total; start += batch) {
-    const end = Math.min(total, start + batch) - 1;
-    await db.transaction().execute(async (trx) => {
-      await sql`SET LOCAL session_replication_role = replica`.execute(trx);
-      await sql`
-        INSERT INTO files (id, user_id, storage_key, original_name, declared_content_type, detected_content_type, size_bytes, pages, created_at)
-        SELECT md5(${userId} || i)::uuid, ${userId}::uuid, 'uploads/' || ${userId} || '/' || i || '.png', 'scan-' || i || '.png',
-          'image/png', 'image/png', 20000, 1, now() - (i % 365) * interval '1 day' - (i % 86400) * interval '1 second'
-        FROM generate_series(${start}::int, ${end}::int) AS i`.execute(trx);
-      await sql`
-        INSERT INTO tasks (id, user_id, file_id, status, stage, progress, attempts, created_at, updated_at, completed_at, deleted_at, error_code, error_message)
-        SELECT md5('t' || ${userId} || i)::uuid, ${userId}::uuid, md5(${userId} || i)::uuid, s.status,
-          CASE s.status WHEN 'completed' THEN 'done' WHEN 'awaiting_upload' THEN 'upload' WHEN 'queued' THEN 'download' ELSE 'recognize' END,
-          CASE s.status WHEN 'completed' THEN 100 ELSE 20 END, 1, f.created_at, f.created_at,
-          CASE WHEN s.status IN ('completed', 'failed') THEN f.created_at + interval '3 seconds' END,
-          CASE WHEN i % 20 = 7 THEN f.created_at + interval '1 hour' END,
-          CASE s.status WHEN 'failed' THEN 'OCR_FAILED' END, CASE s.status WHEN 'failed' THEN 'Could not read the document' END
-        FROM generate_series(${start}::int, ${end}::int) AS i
-        JOIN files f ON f.id = md5(${userId} || i)::uuid
-        CROSS JOIN LATERAL (SELECT CASE
-          WHEN i % 100 < 90 THEN 'completed' WHEN i % 100 < 94 THEN 'failed' WHEN i % 100 < 97 THEN 'queued'
-          WHEN i % 100 < 99 THEN 'processing' ELSE 'awaiting_upload' END AS status) s`.execute(trx);
-      await sql`
-        INSERT INTO results (task_id, user_id, text, text_key, html_key, json_key, pages, words, lines, confidence, processing_ms, engine, created_at)
-        SELECT t.id, t.user_id,
-          'scan number ' || i || ' total ' || (i % 997) || '.00 eur'
-            || CASE WHEN i % 10 <> 3 THEN ' ${sql.raw(COMMON)} ' ELSE ' receipt ' END
-            || CASE WHEN i % 1000 = 11 THEN ' ${sql.raw(RARE)}' ELSE '' END,
-          'results/k.txt', 'results/k.html', 'results/k.json', 1, 8, 2, 97.5, 1800, 'textract', t.completed_at
-        FROM generate_series(${start}::int, ${end}::int) AS i
-        JOIN tasks t ON t.id = md5('t' || ${userId} || i)::uuid
-        WHERE t.status = 'completed'`.execute(trx);
-    });
-  }
-  await recomputeCounts(db);
-  await sql`ANALYZE`.execute(db);
-}
-
-/** The kept per-status counts, recomputed when the schema has them (nothing to do before it). */
-async function recomputeCounts(db: Kysely<Database>): Promise<void> {
-  const repository = (await import('../database/repositories/tasks.js')) as Record<string, unknown>;
-  const recompute = repository.recomputeTaskCounts as
-    ((db: Kysely<Database>) => Promise<unknown>) | undefined;
-  if (recompute) await recompute(db);
-}
 
 interface Scenario {
   name: string;
@@ -204,7 +146,7 @@ async function benchBackend(name: string, create: () => Promise<DatabaseHandle>)
     let seeded = 0;
     for (const size of SIZES) {
       const seedStarted = Date.now();
-      await seedTasks(db, heavy.id, seeded, size);
+      await seedManyTasks(db, heavy.id, seeded, size);
       seeded = size;
       console.log(
         `${name}: ${size.toLocaleString('en-US')} tasks seeded (+${((Date.now() - seedStarted) / 1000).toFixed(1)} s)`,

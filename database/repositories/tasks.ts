@@ -298,9 +298,27 @@ export async function listTasks(
   if (!Number.isInteger(input.limit) || input.limit < 1) {
     throw new ValidationError('limit must be a positive integer');
   }
-  const after = input.cursor !== undefined ? decodeCursor(input.cursor) : undefined;
+  // A malformed cursor is the caller's mistake whoever asks (listTasksQuery decodes it again).
+  if (input.cursor !== undefined) decodeCursor(input.cursor);
   if (input.userId !== undefined && !isUuid(input.userId)) return { items: [], nextCursor: null };
+  const rows = await listTasksQuery(db, input).execute();
 
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > input.limit && last
+      ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
+      : null;
+  const items = page.map(({ cursor_created_at: _cursor, ...task }) => task);
+  return { items, nextCursor };
+}
+
+/**
+ * The query behind {@link listTasks}: one page plus one row (to know whether another page follows),
+ * newest first. Exported for the plan tests, which check that every variant walks an index.
+ */
+export function listTasksQuery(db: Db, input: ListTasksInput) {
+  const after = input.cursor !== undefined ? decodeCursor(input.cursor) : undefined;
   let query = selectTasksWithFile(db).select(
     sql<string>`to_char(tasks.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as(
       'cursor_created_at',
@@ -322,20 +340,10 @@ export async function listTasks(
       sql<boolean>`(tasks.created_at, tasks.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
     );
   }
-  const rows = await query
+  return query
     .orderBy('tasks.created_at', 'desc')
     .orderBy('tasks.id', 'desc')
-    .limit(input.limit + 1)
-    .execute();
-
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > input.limit && last
-      ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
-      : null;
-  const items = page.map(({ cursor_created_at: _cursor, ...task }) => task);
-  return { items, nextCursor };
+    .limit(input.limit + 1);
 }
 
 /**
