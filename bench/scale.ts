@@ -13,9 +13,7 @@ import '../local/polyfills.js';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { Kysely } from 'kysely';
 import type { DatabaseHandle } from '../database/connect.js';
-import type { Database } from '../database/schema.js';
 import type { ApiDeps } from '../lambdas/core/deps.js';
 import { percentile, printTable } from './table.js';
 

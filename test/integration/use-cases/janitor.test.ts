@@ -55,7 +55,13 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const report = await runJanitor(deps);
 
       // Assess
-      expect(report).toEqual({ redriven: 1, timedOut: 0, purged: 0, connectionsDeleted: 0, countsRepaired: 0 });
+      expect(report).toEqual({
+        redriven: 1,
+        timedOut: 0,
+        purged: 0,
+        connectionsDeleted: 0,
+        countsRepaired: 0,
+      });
       expect(started).toEqual([{ taskId: task.id, userId: user.id, key: file.storage_key, attempt: 2 }]);
       expect(await findTaskById(handle.db, task.id)).toMatchObject({
         status: 'queued',
@@ -101,7 +107,13 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const report = await runJanitor(deps, { stuckAfterMs: 90 * 60_000 });
 
       // Assess
-      expect(report).toEqual({ redriven: 0, timedOut: 0, purged: 0, connectionsDeleted: 0, countsRepaired: 0 });
+      expect(report).toEqual({
+        redriven: 0,
+        timedOut: 0,
+        purged: 0,
+        connectionsDeleted: 0,
+        countsRepaired: 0,
+      });
       expect(started).toEqual([]);
       expect((await findTaskById(handle.db, completed.id))?.status).toBe('completed');
     });
