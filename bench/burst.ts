@@ -16,7 +16,6 @@
 import '../local/polyfills.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +24,7 @@ import { createDatabase } from '../database/connect.js';
 import type { SimulatorEvent } from '../local/textract-simulator.js';
 import { makePdf, renderTextPng } from '../test/fixtures/documents.js';
 import { percentile, printTable } from './table.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,15 +61,6 @@ const KILLS = positive('kill');
 const HEAVY_DOCS = DOCS - LIGHT_DOCS * (USERS - 1);
 if (USERS < 2 || HEAVY_DOCS < LIGHT_DOCS)
   throw new Error('Need at least 2 users, and more documents than the light users take');
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 const dataDir = await mkdtemp(join(tmpdir(), 'untxt-burst-'));
 const callLog = join(dataDir, 'textract-calls.jsonl');

@@ -1,21 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../database/connect.js';
 import { renderTextPdf } from '../fixtures/documents.js';
 import { uploadThroughPresignedPost } from '../helpers/local-host.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../helpers/free-port.js';
 
 /** Runs `npm start`'s entry point as its own process, as a user would. */
 const startProcess = async (env: Record<string, string>): Promise<ChildProcess> => {

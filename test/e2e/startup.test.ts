@@ -4,21 +4,12 @@
  * as soon as it opens.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLocalConfig } from '../../local/config.js';
 import { startLocalHost } from '../../local/host.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../helpers/free-port.js';
 
 describe('Local host: starting', () => {
   it('answers every request while it starts, 503 STARTING until its routes are wired', async () => {

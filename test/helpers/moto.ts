@@ -4,9 +4,9 @@
  * Step Functions and KMS: the production adapters run against it over real HTTP.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 /** `moto_server` on PATH, else where pyenv puts it; `undefined` when it is not installed. */
 export const findMotoServer = (): string | undefined =>
@@ -26,15 +26,6 @@ export interface Moto {
   jsonCall(target: string, body: unknown): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** Starts moto on a free loopback port and waits until it answers. */
 export async function startMoto(command: string): Promise<Moto> {
