@@ -41,7 +41,7 @@ import { createLocalTextDetectionJobs, createLocalTextDetector } from './text-de
 import { createFakeOcrEngine, createTextractSimulator } from './textract-simulator.js';
 import { DEFAULT_ADMISSION_SETTINGS, type AdmissionSettings } from '../lambdas/core/admission-rules.js';
 import type { AdmissionDeps, PumpDeps } from '../lambdas/core/use-cases/admission.js';
-import { voidGrants } from '../database/repositories/admission.js';
+import { resetPump, voidGrants } from '../database/repositories/admission.js';
 import { createAdmitterHandler } from '../lambdas/events/admitter.js';
 
 const REGION = 'local';
@@ -409,6 +409,8 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     // Every run died with the previous process, those on their way to a granted call too: their
     // grants go back now rather than holding Textract capacity until they expire.
     recovered.grants = await voidGrants(database.db);
+    // … and so did the admission loop it may have been running.
+    await resetPump(database.db);
     const dispatchDeps = { ...core, workflow } satisfies DispatchDeps;
     // Tasks waiting for Textract capacity are the admission loop's: it is woken below.
     for (const task of await findTasksInStatus(database.db, {

@@ -454,6 +454,15 @@ export async function claimPump(db: Db, input: { owner: string; until: Date }): 
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Frees the loop whoever holds it: for a host whose admitters all died with its previous process. */
+export async function resetPump(db: Db): Promise<void> {
+  await tables(db)
+    .updateTable('admission_pump')
+    .set({ owner: null, lease_until: null })
+    .where('id', '=', 1)
+    .execute();
+}
+
 export async function releasePump(db: Db, owner: string): Promise<void> {
   await tables(db)
     .updateTable('admission_pump')

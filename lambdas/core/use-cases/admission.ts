@@ -394,6 +394,8 @@ export interface PumpOptions {
   deadline: Date;
   /** The longest sleep between rounds while tasks wait. @default 1,000 ms */
   pollMs?: number;
+  /** How long the loop's lease lasts without renewal (it is renewed every round). @default 10 s */
+  leaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -419,7 +421,11 @@ export const runAdmissionPump = async (deps: PumpDeps, options: PumpOptions): Pr
   const owner = randomUUID();
   const pollMs = options.pollMs ?? 1_000;
   const sleep = options.sleep ?? defaultSleep;
-  const holdUntil = () => new Date(options.deadline.getTime() + 5_000);
+  // A short lease, renewed every round: an admitter that dies (a crashed invocation, a killed host)
+  // blocks the next one for seconds, not for the rest of its deadline.
+  const leaseMs = options.leaseMs ?? 10_000;
+  const holdUntil = () =>
+    new Date(Math.min(deps.now().getTime() + leaseMs, options.deadline.getTime() + 5_000));
   const report: PumpReport = { led: false, rounds: 0, granted: 0, overdue: 0, waiting: 0 };
   if (!(await claimPump(deps.db, { owner, until: holdUntil() }))) return report;
   report.led = true;
@@ -451,6 +457,8 @@ export const runAdmissionPump = async (deps: PumpDeps, options: PumpOptions): Pr
       }
       const wait = round.nextAt ? round.nextAt.getTime() - deps.now().getTime() : 0;
       await sleep(Math.max(5, Math.min(pollMs, wait)));
+      // Another admitter took the loop over (this one stalled past its lease): leave it to that one.
+      if (!(await claimPump(deps.db, { owner, until: holdUntil() }))) return report;
     }
   } catch (error) {
     await releasePump(deps.db, owner).catch(() => undefined);

@@ -479,5 +479,47 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       const statuses = await Promise.all(inputs.map((input) => findTaskById(handle.db, input.taskId)));
       expect(statuses.filter((task) => task?.status === 'processing')).toHaveLength(6);
     });
+
+    it('holds the loop on a short lease it renews every round, so a dead admitter blocks the next briefly', async () => {
+      // Prepare: one call a 400 ms window; two tasks wait behind the first
+      const { deps } = createDeps(
+        { rateWindowMs: 400 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
+      const user = await seedUser(handle.db);
+      for (let i = 0; i < 3; i += 1) await admitCall(deps, await seedDownloaded(user.id));
+      // Every admitted run calls at once (what Recognize does with its grant)
+      vi.mocked(deps.workflow.start).mockImplementation(async (input) => {
+        await admitCall(deps, resumedInput(input));
+        return { executionArn: 'arn' };
+      });
+      const leaseAhead: number[] = [];
+      const sleep = async (ms: number) => {
+        const { rows } = await sql<{ ahead: number }>`
+          SELECT extract(epoch FROM lease_until - clock_timestamp()) * 1000 AS ahead FROM admission_pump`.execute(
+          handle.db,
+        );
+        leaseAhead.push(Number(rows[0]!.ahead));
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      };
+
+      // Act
+      const report = await runAdmissionPump(deps, {
+        deadline: new Date(Date.now() + 60_000),
+        pollMs: 50,
+        leaseMs: 300,
+        sleep,
+      });
+
+      // Assess: many rounds, the lease never more than its length ahead, gone when the loop left
+      expect(report).toMatchObject({ led: true, granted: 2, waiting: 0 });
+      expect(leaseAhead.length).toBeGreaterThan(3);
+      expect(Math.max(...leaseAhead)).toBeLessThanOrEqual(300);
+      expect(Math.min(...leaseAhead)).toBeGreaterThan(0);
+      const { rows } = await sql<{ owner: string | null }>`SELECT owner FROM admission_pump`.execute(
+        handle.db,
+      );
+      expect(rows[0]!.owner).toBeNull();
+    });
   });
 });
