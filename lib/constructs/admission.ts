@@ -24,6 +24,16 @@ export type AdmissionEnvironment = Required<
   >
 >;
 
+/** Textract's own count of the calls it throttled, per API operation (the alarms and the dashboard). */
+export const textractThrottles = (operation: string, period: Duration): Metric =>
+  new Metric({
+    namespace: 'AWS/Textract',
+    metricName: 'ThrottledCount',
+    dimensionsMap: { Operation: operation },
+    statistic: 'Sum',
+    period,
+  });
+
 /** Props of {@link TextractAdmission}. */
 export interface TextractAdmissionProps {
   /** The stage's name, shown on the dashboard. */
@@ -166,16 +176,9 @@ export class TextractAdmission extends Construct {
             label: `${metricName} ${kind}`,
           }),
       );
-    const throttles = ['DetectDocumentText', 'StartDocumentTextDetection'].map(
-      (operation) =>
-        new Metric({
-          namespace: 'AWS/Textract',
-          metricName: 'ThrottledCount',
-          dimensionsMap: { Operation: operation },
-          statistic: 'Sum',
-          period: Duration.minutes(1),
-          label: `${operation} throttled`,
-        }),
+    const throttles = ['DetectDocumentText', 'StartDocumentTextDetection'].map((operation) =>
+      // A label only on the graph: on an alarm it would turn the metric into a metric-math query.
+      textractThrottles(operation, Duration.minutes(1)).with({ label: `${operation} throttled` }),
     );
     const { syncTps, asyncStartTps, maxConcurrentJobs } = this.props.quotas;
     return [

@@ -8,7 +8,6 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
-  Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -25,7 +24,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { FunctionEnvironment, FunctionName } from '../../lambdas/entry/env.js';
 import type { StageConfig } from '../config/stage-config.js';
-import { TextractAdmission } from '../constructs/admission.js';
+import { TextractAdmission, textractThrottles } from '../constructs/admission.js';
 import { DocumentsAccess } from '../constructs/documents-access.js';
 import { DocumentsApi } from '../constructs/documents-api.js';
 import { OcrPipeline, TEXTRACT_ACTIONS } from '../constructs/ocr-pipeline.js';
@@ -429,21 +428,12 @@ export class StatelessStack extends Stack {
       stateMachine.metricTimedOut({ period: fiveMinutes }),
       'OCR executions timed out',
     );
-    const textractThrottles = [
+    const throttleMetrics = [
       'DetectDocumentText',
       'StartDocumentTextDetection',
       'GetDocumentTextDetection',
-    ].map(
-      (operation) =>
-        new Metric({
-          namespace: 'AWS/Textract',
-          metricName: 'ThrottledCount',
-          dimensionsMap: { Operation: operation },
-          statistic: 'Sum',
-          period: fiveMinutes,
-        }),
-    );
-    textractThrottles.forEach((metric, index) =>
+    ].map((operation) => textractThrottles(operation, fiveMinutes));
+    throttleMetrics.forEach((metric, index) =>
       alarm(
         `TextractThrottles${index}Alarm`,
         metric,
@@ -481,7 +471,7 @@ export class StatelessStack extends Stack {
               intake.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
             ],
           }),
-          new GraphWidget({ title: 'Textract throttles', left: textractThrottles }),
+          new GraphWidget({ title: 'Textract throttles', left: throttleMetrics }),
         ],
         [
           new GraphWidget({

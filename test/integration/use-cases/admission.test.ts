@@ -68,6 +68,22 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
     };
   };
 
+  /**
+   * One call a minute: a first task took it, a second (`waiting`) waits. Tests then raise the quota
+   * or let time pass to see how the waiting task is admitted.
+   */
+  const oneCallTakenOneWaiting = async (settings: Partial<AdmissionSettings> = {}) => {
+    const created = createDeps(
+      { rateWindowMs: 60_000, ...settings },
+      { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+    );
+    const user = await seedUser(handle.db);
+    await admitCall(created.deps, await seedDownloaded(user.id));
+    const waiting = await seedDownloaded(user.id);
+    await admitCall(created.deps, waiting);
+    return { ...created, user, waiting };
+  };
+
   const resumedInput = (started: WorkflowInput): DownloadOutput => ({
     taskId: started.taskId,
     userId: started.userId,
@@ -215,14 +231,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('resumes an admitted task after Download, and the grant becomes its call exactly once', async () => {
       // Prepare
-      const { deps, started } = createDeps(
-        { rateWindowMs: 60_000 },
-        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
-      );
-      const user = await seedUser(handle.db);
-      await admitCall(deps, await seedDownloaded(user.id));
-      const waiting = await seedDownloaded(user.id);
-      await admitCall(deps, waiting);
+      const { deps, started, waiting } = await oneCallTakenOneWaiting();
       deps.admission.settings.quotas.syncTps = 2;
       await runAdmissionRound(deps);
       const resumed = resumedInput(started[0]!);
@@ -249,11 +258,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('counts an admitted call in the rate window from when it is made, after the owner was told', async () => {
       // Prepare: the owner has a socket, and telling them takes 300 ms
-      const { deps, started } = createDeps(
-        { rateWindowMs: 60_000 },
-        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
-      );
-      const user = await seedUser(handle.db);
+      const { deps, started, user } = await oneCallTakenOneWaiting();
       await saveConnection(handle.db, { id: 'conn-slow', userId: user.id });
       let toldAt = 0;
       deps.connections.post = vi.fn(async () => {
@@ -261,9 +266,6 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
         toldAt = Date.now();
         return true;
       });
-      await admitCall(deps, await seedDownloaded(user.id));
-      const waiting = await seedDownloaded(user.id);
-      await admitCall(deps, waiting);
       deps.admission.settings.quotas.syncTps = 2;
       await runAdmissionRound(deps);
 
@@ -281,14 +283,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('gives a grant whose run never came back to the task after it expires, without counting it twice', async () => {
       // Prepare: a grant is made, its run "crashes" (never calls), and the grant expires
-      const { deps, started } = createDeps(
-        { rateWindowMs: 60_000, grantTtlMs: 100 },
-        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
-      );
-      const user = await seedUser(handle.db);
-      await admitCall(deps, await seedDownloaded(user.id));
-      const waiting = await seedDownloaded(user.id);
-      await admitCall(deps, waiting);
+      const { deps, started, waiting } = await oneCallTakenOneWaiting({ grantTtlMs: 100 });
       deps.admission.settings.quotas.syncTps = 2;
       await runAdmissionRound(deps);
       const immediately = await runAdmissionRound(deps);
@@ -308,14 +303,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('takes a grant back at once when its run could not be started, and grants the task again', async () => {
       // Prepare: one call a minute is free; the first start of the admitted run fails
-      const { deps, started } = createDeps(
-        { rateWindowMs: 60_000 },
-        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
-      );
-      const user = await seedUser(handle.db);
-      await admitCall(deps, await seedDownloaded(user.id));
-      const waiting = await seedDownloaded(user.id);
-      await admitCall(deps, waiting);
+      const { deps, started, waiting } = await oneCallTakenOneWaiting();
       deps.admission.settings.quotas.syncTps = 2;
       vi.mocked(deps.workflow.start).mockRejectedValueOnce(new Error('StartExecution failed'));
 
@@ -332,14 +320,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('voids every grant not yet called, as the local host does when it starts again', async () => {
       // Prepare: a grant whose run died with the host
-      const { deps, started } = createDeps(
-        { rateWindowMs: 60_000 },
-        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
-      );
-      const user = await seedUser(handle.db);
-      await admitCall(deps, await seedDownloaded(user.id));
-      const waiting = await seedDownloaded(user.id);
-      await admitCall(deps, waiting);
+      const { deps, started } = await oneCallTakenOneWaiting();
       deps.admission.settings.quotas.syncTps = 2;
       expect((await runAdmissionRound(deps)).granted).toBe(1);
 
@@ -356,14 +337,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
     it('fails a task that waited longer than the maximum, with CAPACITY_WAIT_EXCEEDED', async () => {
       // Prepare
-      const { deps } = createDeps(
-        { rateWindowMs: 60_000, maxWaitMs: 60_000 },
-        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
-      );
-      const user = await seedUser(handle.db);
-      await admitCall(deps, await seedDownloaded(user.id));
-      const waiting = await seedDownloaded(user.id);
-      await admitCall(deps, waiting);
+      const { deps, waiting } = await oneCallTakenOneWaiting({ maxWaitMs: 60_000 });
       await sql`UPDATE admission_waits SET waiting_since = now() - interval '2 minutes'`.execute(handle.db);
 
       // Act
