@@ -68,6 +68,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'stats', path: () => '/api/stats' },
   { name: 'task detail', path: (user) => `/api/tasks/${user.taskId ?? randomUUID()}` },
   { name: 'admin: all tasks', path: () => '/api/admin/tasks?limit=50', admin: true },
+  { name: 'admin: overview', path: () => '/api/admin/overview', admin: true },
+  { name: 'admin: users', path: () => '/api/admin/users', admin: true },
 ];
 
 const eventFor = (path: string, user: BenchUser, admin: boolean): APIGatewayProxyEvent => {

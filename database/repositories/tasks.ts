@@ -497,26 +497,10 @@ export async function listTaskEvents(db: Db, taskId: string): Promise<TaskEvent[
   );
 }
 
-/**
- * Finished tasks per time bucket from `since` until now, by `completed_at`. Buckets are aligned to
- * the Unix epoch and every bucket is present, empty ones with zeros, so a chart needs no gap filling.
- *
- * @throws ValidationError when `bucketSeconds` is not a positive integer or there would be too many buckets.
- */
-export async function taskThroughput(
-  db: Db,
-  input: { since: Date; bucketSeconds: number },
-): Promise<ThroughputBucket[]> {
+/** The throughput query, exported so a test can check its plan. */
+export function taskThroughputQuery(input: { since: Date; bucketSeconds: number }) {
   const { since, bucketSeconds } = input;
-  if (!Number.isInteger(bucketSeconds) || bucketSeconds < 1) {
-    throw new ValidationError('bucketSeconds must be a positive integer');
-  }
-  if (Number.isNaN(since.getTime())) throw new ValidationError('since must be a valid date');
-  if ((Date.now() - since.getTime()) / 1000 / bucketSeconds > MAX_THROUGHPUT_BUCKETS) {
-    throw new ValidationError(`At most ${MAX_THROUGHPUT_BUCKETS} buckets can be requested`);
-  }
-
-  const { rows } = await sql<{ bucket_start: Date; completed: number; failed: number }>`
+  return sql<{ bucket_start: Date; completed: number; failed: number }>`
     WITH buckets AS (
       SELECT generate_series(
         floor(extract(epoch FROM ${since}::timestamptz) / ${bucketSeconds}::integer) * ${bucketSeconds}::integer,
@@ -540,7 +524,29 @@ export async function taskThroughput(
     FROM buckets
     LEFT JOIN counts ON counts.epoch = buckets.epoch
     ORDER BY buckets.epoch
-  `.execute(db);
+  `;
+}
+
+/**
+ * Finished tasks per time bucket from `since` until now, by `completed_at`. Buckets are aligned to
+ * the Unix epoch and every bucket is present, empty ones with zeros, so a chart needs no gap filling.
+ *
+ * @throws ValidationError when `bucketSeconds` is not a positive integer or there would be too many buckets.
+ */
+export async function taskThroughput(
+  db: Db,
+  input: { since: Date; bucketSeconds: number },
+): Promise<ThroughputBucket[]> {
+  const { since, bucketSeconds } = input;
+  if (!Number.isInteger(bucketSeconds) || bucketSeconds < 1) {
+    throw new ValidationError('bucketSeconds must be a positive integer');
+  }
+  if (Number.isNaN(since.getTime())) throw new ValidationError('since must be a valid date');
+  if ((Date.now() - since.getTime()) / 1000 / bucketSeconds > MAX_THROUGHPUT_BUCKETS) {
+    throw new ValidationError(`At most ${MAX_THROUGHPUT_BUCKETS} buckets can be requested`);
+  }
+
+  const { rows } = await taskThroughputQuery(input).execute(db);
   return rows.map((row) => ({ bucketStart: row.bucket_start, completed: row.completed, failed: row.failed }));
 }
 

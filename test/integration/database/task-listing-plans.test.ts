@@ -5,7 +5,11 @@
  */
 import { CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { listTasksQuery, type ListTasksInput } from '../../../database/repositories/tasks.js';
+import {
+  listTasksQuery,
+  taskThroughputQuery,
+  type ListTasksInput,
+} from '../../../database/repositories/tasks.js';
 import { databaseBackends, seedUser, useDatabase } from '../../helpers/databases.js';
 import { SEEDED_WORDS, seedManyTasks } from '../../helpers/seed-many-tasks.js';
 
@@ -21,7 +25,7 @@ const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).fla
 describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   const handle = useDatabase(create);
 
-  it('walks an index for every list, filter, search and page, and never scans tasks or results', async () => {
+  it('walks an index for every list, filter, search, page and the admin throughput, and never scans tasks or results', async () => {
     // Prepare: 30,000 tasks for one user, a few for another
     const heavy = await seedUser(handle.db);
     const other = await seedUser(handle.db);
@@ -44,10 +48,18 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       'admin: deleted=true': { limit: 50, deleted: true },
     };
 
+    const queries: Record<string, CompiledQuery> = Object.fromEntries(
+      Object.entries(variants).map(([name, input]) => [name, listTasksQuery(handle.db, input).compile()]),
+    );
+    // The admin overview's last 24 hours of finished tasks.
+    queries['admin: throughput'] = taskThroughputQuery({
+      since: new Date(Date.now() - 86_400_000),
+      bucketSeconds: 3600,
+    }).compile(handle.db);
+
     // Act
     const scans: Record<string, string[]> = {};
-    for (const [name, input] of Object.entries(variants)) {
-      const compiled = listTasksQuery(handle.db, input).compile();
+    for (const [name, compiled] of Object.entries(queries)) {
       const { rows } = await handle.db.executeQuery<{ 'QUERY PLAN': unknown }>(
         CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${compiled.sql}`, [...compiled.parameters]),
       );
@@ -61,6 +73,6 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
     }
 
     // Assess
-    expect(scans).toEqual(Object.fromEntries(Object.keys(variants).map((name) => [name, []])));
+    expect(scans).toEqual(Object.fromEntries(Object.keys(queries).map((name) => [name, []])));
   });
 });
