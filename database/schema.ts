@@ -35,6 +35,8 @@ export interface TasksTable {
   status: string; // TaskStatus
   stage: string; // TaskStage
   progress: Generated<number>;
+  /** What the task is doing in words, when more than its stage says; cleared by status changes. */
+  progress_message: string | null;
   priority: Generated<string>; // Priority
   source: Generated<string>; // 'api' | 'drop'
   attempts: Generated<number>;

@@ -43,6 +43,7 @@ import { DEFAULT_ADMISSION_SETTINGS, type AdmissionSettings } from '../lambdas/c
 import type { AdmissionDeps, PumpDeps } from '../lambdas/core/use-cases/admission.js';
 import { resetPump, voidGrants } from '../database/repositories/admission.js';
 import { createAdmitterHandler } from '../lambdas/events/admitter.js';
+import { recordPageProgress } from '../lambdas/core/use-cases/recognition-progress.js';
 
 const REGION = 'local';
 const ACCOUNT = '000000000000';
@@ -271,6 +272,8 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
           completionsInFlight -= 1;
         }
       },
+      // Textract says nothing per page; the local engine does, and the owner sees each page.
+      onProgress: (report) => recordPageProgress(core, report),
     });
     closers.push(() => jobs.close());
     const workflowDeps = {

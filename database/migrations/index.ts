@@ -11,6 +11,7 @@ import * as changeFunction from './2026-12-02T10-00-00-change-function.js';
 import * as admission from './2026-12-06T09-00-00-admission.js';
 import * as taskCounts from './2026-12-07T09-00-00-task-counts.js';
 import * as finishedIndex from './2026-12-07T10-00-00-finished-index.js';
+import * as progressMessage from './2026-12-07T11-00-00-progress-message.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T10-00-00-initial': initial,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T09-00-00-admission': admission,
   '2026-12-07T09-00-00-task-counts': taskCounts,
   '2026-12-07T10-00-00-finished-index': finishedIndex,
+  '2026-12-07T11-00-00-progress-message': progressMessage,
 };

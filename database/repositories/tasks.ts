@@ -35,6 +35,8 @@ export interface TransitionTaskInput {
   errorMessage?: string | null;
   /** Written to the task event. */
   message?: string;
+  /** The task's progress message after the transition; a transition without one clears it. */
+  progressMessage?: string;
   executionArn?: string;
   incrementAttempts?: boolean;
   /**
@@ -174,6 +176,7 @@ export async function transitionTask(db: Db, input: TransitionTaskInput): Promis
   const patch: UpdateObject<Database, 'tasks'> = { status: input.to, updated_at: now };
   if (input.stage !== undefined) patch.stage = input.stage;
   if (input.progress !== undefined) patch.progress = input.progress;
+  patch.progress_message = input.progressMessage ?? null;
   if (input.executionArn !== undefined) patch.execution_arn = input.executionArn;
   if (input.to === 'failed') {
     if (input.errorCode !== undefined) patch.error_code = input.errorCode;
@@ -246,14 +249,31 @@ export async function transitionTask(db: Db, input: TransitionTaskInput): Promis
  */
 export async function updateTaskProgress(
   db: Db,
-  input: { taskId: string; stage: TaskStage; progress: number },
+  input: {
+    taskId: string;
+    stage: TaskStage;
+    progress: number;
+    /** The task's progress message; left out, it is cleared. */
+    message?: string;
+    /** Only when the task is on this attempt (a job of an earlier attempt must not report). */
+    attempt?: number;
+    /** Only when this does not lower the progress: a late report never moves it back. */
+    forwardOnly?: boolean;
+  },
 ): Promise<Task | undefined> {
   if (!isUuid(input.taskId)) return undefined;
   return db
     .updateTable('tasks')
-    .set({ stage: input.stage, progress: input.progress, updated_at: sql<Date>`now()` })
+    .set({
+      stage: input.stage,
+      progress: input.progress,
+      progress_message: input.message ?? null,
+      updated_at: sql<Date>`now()`,
+    })
     .where('id', '=', input.taskId)
     .where('status', '=', 'processing')
+    .$if(input.attempt !== undefined, (qb) => qb.where('attempts', '=', input.attempt!))
+    .$if(input.forwardOnly === true, (qb) => qb.where('progress', '<=', input.progress))
     .returningAll()
     .executeTakeFirst();
 }

@@ -18,6 +18,8 @@ export interface TaskView {
   status: TaskStatus;
   stage: TaskStage;
   progress: number;
+  /** What the task is doing, in words, when that says more than its stage ("Recognized 3 of 14 pages"). */
+  progressMessage: string | null;
   priority: string;
   source: string;
   filename: string;
@@ -60,6 +62,7 @@ export const toTaskView = (task: TaskWithFile, result?: Result): TaskView => {
     status: task.status as TaskStatus,
     stage: task.stage as TaskStage,
     progress: task.progress,
+    progressMessage: task.progress_message,
     priority: task.priority,
     source: task.source,
     filename: task.original_name,

@@ -11,6 +11,7 @@ const RECEIPT = ['UNTXT TEST RECEIPT', 'Coffee beans 12.50', 'Oat milk 2.20', 'T
 const PDF_PAGES = [
   ['Quarterly report page one', 'Revenue grew by ten percent'],
   ['Second page of the report', 'Costs stayed flat this year'],
+  ['Third page with the outlook', 'Hiring starts in the spring'],
 ];
 
 interface CreatedTask {
@@ -83,7 +84,7 @@ describe('Local platform: upload to text, live, on the production handlers', () 
     expect(bobSocket.messages.filter((m) => m.taskId === taskId)).toEqual([]);
   });
 
-  it('reads every page of a multi-page PDF in order and serves html and json renderings', async () => {
+  it('reads every page of a multi-page PDF in order, reporting each page live, and serves html and json renderings', async () => {
     // Prepare
     const pdf = await renderTextPdf(PDF_PAGES);
     const socket = await t.socket(alice.token);
@@ -101,19 +102,31 @@ describe('Local platform: upload to text, live, on the production handlers', () 
 
     // Assess
     expect(done.status).toBe('completed');
+    const updates = socket.messages.filter(
+      (m) => m.type === 'task_update' && m.taskId === created.body.task.id,
+    );
+    const pageReports = updates.map((m) => m.progressMessage).filter((m) => typeof m === 'string');
+    // The first and the last page are always reported; the second may fall inside the report interval.
+    expect(pageReports[0]).toBe('Recognizing 3 pages');
+    expect(pageReports).toContain('Recognized 1 of 3 pages');
+    expect(pageReports.at(-1)).toBe('Recognized 3 of 3 pages');
+    const progress = updates.map((m) => m.progress as number);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(updates.find((m) => m.progressMessage === 'Recognized 3 of 3 pages')?.progress).toBe(95);
+    expect(done).toMatchObject({ progress: 100, progressMessage: null });
     const { text } = await resultText(alice, created.body.task.id);
     expect(characterErrorRate(text, PDF_PAGES.flat().join('\n'))).toBeLessThan(0.1);
     const html = await resultText(alice, created.body.task.id, 'html');
     expect(html.contentType).toMatch(/text\/html/);
-    expect(html.text).toMatch(/data-page="2"/);
+    expect(html.text).toMatch(/data-page="3"/);
     const json = JSON.parse((await resultText(alice, created.body.task.id, 'json')).text) as {
       DocumentMetadata: { Pages: number };
     };
-    expect(json.DocumentMetadata.Pages).toBe(2);
+    expect(json.DocumentMetadata.Pages).toBe(3);
     const detail = (await (await t.api(alice.token, `/tasks/${created.body.task.id}`)).json()) as {
       task: { pages: number; result: { pages: number; words: number } };
     };
-    expect(detail.task.pages).toBe(2);
+    expect(detail.task.pages).toBe(3);
     expect(detail.task.result.words).toBeGreaterThan(10);
   });
 

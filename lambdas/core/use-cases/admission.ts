@@ -55,6 +55,7 @@ import type { CoreDeps } from '../deps.js';
 import type { AdmissionSignal, ResumedRun, Workflow } from '../ports.js';
 import { notifyTaskUpdate } from './notify.js';
 import { downloadOutput, type DownloadOutput } from './pipeline.js';
+import { RECOGNITION_PROGRESS, recognizingPagesMessage } from './recognition-progress.js';
 
 export interface AdmissionDeps extends CoreDeps {
   admission: {
@@ -109,8 +110,9 @@ export const admitCall = async (deps: AdmissionDeps, input: DownloadOutput): Pro
         attempt: input.attempt,
         to: 'processing',
         stage: 'recognize',
-        progress: 20,
+        progress: RECOGNITION_PROGRESS.start,
         message: 'Admitted for text recognition',
+        ...(input.pages > 1 ? { progressMessage: recognizingPagesMessage(input.pages) } : {}),
       });
       return { called: true as const, processing };
     });
@@ -127,7 +129,9 @@ export const admitCall = async (deps: AdmissionDeps, input: DownloadOutput): Pro
       await releaseLease(deps.db, leaseId);
       return { admitted: false, status: 'skipped' };
     }
-    await notifyTaskUpdate(deps, outcome.processing, { message: 'Recognizing text' });
+    await notifyTaskUpdate(deps, outcome.processing, {
+      message: outcome.processing.progress_message ?? 'Recognizing text',
+    });
     await markCalledNow(deps.db, leaseId);
     return { admitted: true, leaseId };
   }

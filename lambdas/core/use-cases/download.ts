@@ -13,6 +13,7 @@ import { resultKeys, resultPrefix } from '../keys.js';
 import { LIMITS } from '../task.js';
 import { notifyTaskUpdate } from './notify.js';
 import { pipelineInput, type DownloadOutput } from './pipeline.js';
+import { RECOGNITION_PROGRESS, recognizingPagesMessage } from './recognition-progress.js';
 
 /**
  * Claims the task for this run (`queued` → `processing` on the run's attempt), checks the bytes (type,
@@ -73,13 +74,14 @@ export const downloadStep = async (deps: CoreDeps, rawInput: unknown): Promise<D
   }
   // A one-page document is done within seconds; a long one is worth a progress message.
   if (inspection.pages > 1) {
+    const message = recognizingPagesMessage(inspection.pages);
     const progressed = await updateTaskProgress(deps.db, {
       taskId: task.id,
       stage: 'recognize',
-      progress: 20,
+      progress: RECOGNITION_PROGRESS.start,
+      message,
     });
-    if (progressed)
-      await notifyTaskUpdate(deps, progressed, { message: `Recognizing text (${inspection.pages} pages)` });
+    if (progressed) await notifyTaskUpdate(deps, progressed);
   }
   return {
     ...input,

@@ -15,6 +15,8 @@ export interface TaskUpdateMessage {
   status: string;
   stage: string;
   progress: number;
+  /** As in the task view: set while a step reports progress in words, otherwise null. */
+  progressMessage: string | null;
   message: string;
   error?: { code: string; message: string };
   result?: ResultSummary;
@@ -114,7 +116,13 @@ export const notifyTaskUpdate = async (
     status: task.status,
     stage: task.stage,
     progress: task.progress,
-    message: options.message ?? task.error_message ?? DEFAULT_MESSAGES[task.status] ?? task.status,
+    progressMessage: task.progress_message,
+    message:
+      options.message ??
+      task.progress_message ??
+      task.error_message ??
+      DEFAULT_MESSAGES[task.status] ??
+      task.status,
     at: deps.now().toISOString(),
   };
   if (task.error_code) message.error = { code: task.error_code, message: task.error_message ?? '' };

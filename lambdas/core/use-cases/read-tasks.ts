@@ -73,6 +73,7 @@ export const getOwnTaskStatus = async (deps: Pick<CoreDeps, 'db'>, identity: Ide
     status: view.status,
     stage: view.stage,
     progress: view.progress,
+    progressMessage: view.progressMessage,
     error: view.error,
     updatedAt: view.updatedAt,
   };

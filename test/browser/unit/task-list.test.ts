@@ -12,6 +12,7 @@ const task = (n: number, overrides: Partial<TaskView> = {}): TaskView => ({
   status: 'queued',
   stage: 'upload',
   progress: 0,
+  progressMessage: null,
   priority: 'normal',
   source: 'api',
   filename: `doc-${n}.png`,
@@ -85,6 +86,7 @@ describe('Function: boardReducer', () => {
         status: 'completed',
         stage: 'done',
         progress: 100,
+        progressMessage: null,
         message: '',
         at: '',
       },
@@ -93,6 +95,37 @@ describe('Function: boardReducer', () => {
 
     // Assess
     expect(state.items[0]?.status).toBe('completed');
+  });
+
+  it('shows each page report live and keeps it over a list read that started before it', () => {
+    // Prepare
+    const running = task(1, {
+      status: 'processing',
+      stage: 'recognize',
+      progress: 20,
+      progressMessage: 'Recognizing 14 pages',
+    });
+    let state = loadPage(initialBoard(), { items: [running], nextCursor: null }, 'replace');
+
+    // Act: page 3 of 14 is reported at t=300; a read started at t=250 answers with the older row
+    state = boardReducer(state, {
+      type: 'event',
+      at: 300,
+      message: {
+        type: 'task_update',
+        taskId: running.id,
+        status: 'processing',
+        stage: 'recognize',
+        progress: 36,
+        progressMessage: 'Recognized 3 of 14 pages',
+        message: 'Recognized 3 of 14 pages',
+        at: '',
+      },
+    });
+    state = loadPage(state, { items: [running], nextCursor: null }, 'replace', 250);
+
+    // Assess
+    expect(state.items[0]).toMatchObject({ progress: 36, progressMessage: 'Recognized 3 of 14 pages' });
   });
 
   it('keeps the result summary of a completed row when a list read (without summaries) replaces it', () => {

@@ -91,7 +91,15 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
       // Assess
       expect(output).toMatchObject({ mode: 'async', pages: 3 });
-      expect(pushed.at(-1)).toMatchObject({ status: 'processing', message: 'Recognizing text (3 pages)' });
+      expect(pushed.at(-1)).toMatchObject({
+        status: 'processing',
+        progress: 20,
+        progressMessage: 'Recognizing 3 pages',
+        message: 'Recognizing 3 pages',
+      });
+      expect(await findTaskById(handle.db, input.taskId)).toMatchObject({
+        progress_message: 'Recognizing 3 pages',
+      });
     });
 
     it('lets only one of two runs of the same attempt through; the other ends with skip', async () => {

@@ -20,6 +20,8 @@ export interface TaskView {
   status: TaskStatus;
   stage: string;
   progress: number;
+  /** What the task is doing, in words, when that says more than its stage ("Recognized 3 of 14 pages"). */
+  progressMessage: string | null;
   priority: string;
   source: string;
   filename: string;
@@ -113,6 +115,7 @@ export interface TaskUpdateMessage {
   status: TaskStatus;
   stage: string;
   progress: number;
+  progressMessage: string | null;
   message: string;
   error?: { code: string; message: string };
   result?: ResultSummary;

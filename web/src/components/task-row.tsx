@@ -44,7 +44,7 @@ export const TaskRow = ({ task, onDelete, onRestore, onRetry, owner }: TaskRowPr
         {active && (
           <span className="task-progress">
             <span className="muted">
-              {stageLabel(task.stage)} · {task.progress} %
+              {task.progressMessage ?? stageLabel(task.stage)} · {task.progress} %
             </span>
             <progress max={100} value={task.progress} aria-label={`Progress of ${task.filename}`} />
           </span>

@@ -82,6 +82,7 @@ const merge = (
     status: current.status,
     stage: current.stage,
     progress: current.progress,
+    progressMessage: current.progressMessage,
     error: current.error,
   };
 };
@@ -161,6 +162,7 @@ export const boardReducer = (state: BoardState, action: BoardAction): BoardState
         status: message.status,
         stage: message.stage,
         progress: message.progress,
+        progressMessage: message.progressMessage ?? null,
         error: message.error ?? null,
         updatedAt: message.at,
         ...(message.result ? { result: message.result } : {}),

@@ -258,7 +258,7 @@ export const ResultPage = ({ api, bus, id }: { api: ApiClient; bus: LiveBus; id:
           ) : (
             <>
               <p>
-                {stageLabel(task.stage)} · {task.progress} %
+                {task.progressMessage ?? stageLabel(task.stage)} · {task.progress} %
               </p>
               <progress max={100} value={task.progress} aria-label="Progress" />
               <p className="muted">The text appears here as soon as it is ready.</p>
