@@ -315,5 +315,30 @@ describe.skipIf(skipBrowserTests())(
       await row('broken.pdf').waitFor();
       expect(pageErrors).toEqual([]);
     });
+
+    it('shows the pages of a long document being recognized one by one', async () => {
+      // Prepare: the admin's own board; eight pages read two at a time leave each report up for a while
+      await page.getByRole('link', { name: 'Documents' }).first().click();
+      const pages = Array.from({ length: 8 }, (_, i) => [
+        `Chapter ${i + 1} of the long report`,
+        'Plain text',
+      ]);
+      const pdf = await renderTextPdf(pages);
+
+      // Act
+      await fileInput().setInputFiles([
+        { name: 'long-report.pdf', mimeType: 'application/pdf', buffer: pdf },
+      ]);
+
+      // Assess
+      const report = row('long-report.pdf').getByText(/^Recognized [1-8] of 8 pages · \d+ %$/);
+      await report.waitFor({ timeout: 90_000 });
+      const shown = (await report.textContent()) ?? '';
+      const progress = Number(/(\d+) %/.exec(shown)?.[1]);
+      expect(progress).toBeGreaterThan(20);
+      expect(progress).toBeLessThanOrEqual(95);
+      await row('long-report.pdf').and(page.locator('[data-status=completed]')).waitFor({ timeout: 90_000 });
+      expect(pageErrors).toEqual([]);
+    });
   },
 );
