@@ -1,7 +1,9 @@
 /**
  * Listing at scale: one user's tasks grow to 1k, 10k, 100k and 1M (90 % completed with results), in
  * embedded PostgreSQL and in a PostgreSQL server, and every read route is timed through the real API
- * handler, beside a user with no tasks in the same run.
+ * handler, beside a user with no tasks and a user with 100 tasks in the same run. At concurrency 1 the
+ * three users' requests take turns, so a stall of the machine hits all three alike. Admin routes have
+ * no per-user twin: their baseline is the same route before the heavy user's tasks were seeded.
  *
  *   npm run bench -- scale [--sizes 1000,10000,100000,1000000] [--requests 60]
  *                          [--backends pglite,postgres] [--database-url postgres://…]
@@ -20,7 +22,7 @@ import { percentile, printTable } from './table.js';
 const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000,10000,100000,1000000' },
-    requests: { type: 'string', default: '60' },
+    requests: { type: 'string', default: '200' },
     backends: { type: 'string', default: 'pglite,postgres' },
     'database-url': { type: 'string' },
   },
@@ -121,14 +123,34 @@ async function time(
   return durations;
 }
 
+/** One request per user in turn, `requests` rounds, after a warm-up: each user's ms, in order. */
+async function timeInTurns(handler: Handler, makes: Array<() => APIGatewayProxyEvent>, requests: number) {
+  const context = createLambdaContext('api');
+  const durations = makes.map(() => [] as number[]);
+  for (let round = -5; round < requests; round += 1) {
+    for (const [index, make] of makes.entries()) {
+      const started = performance.now();
+      const response = await handler(make(), context);
+      if (round >= 0) durations[index]!.push(performance.now() - started);
+      if (response.statusCode >= 400 && response.statusCode !== 404)
+        throw new Error(`${make().path}: ${response.statusCode} ${response.body.slice(0, 200)}`);
+    }
+  }
+  return durations;
+}
+
+/** Baseline users: nothing, and one page's worth of history. */
+const SMALL_USER_TASKS = 100;
+
 async function benchBackend(name: string, create: () => Promise<DatabaseHandle>) {
   const handle = await create();
   const db = handle.db;
   try {
     const heavy: BenchUser = { id: randomUUID(), email: 'heavy@bench.example' };
+    const small: BenchUser = { id: randomUUID(), email: 'small@bench.example' };
     const empty: BenchUser = { id: randomUUID(), email: 'empty@bench.example' };
     const admin: BenchUser = { id: randomUUID(), email: 'admin@bench.example' };
-    for (const user of [heavy, empty, admin])
+    for (const user of [heavy, small, empty, admin])
       await db
         .insertInto('users')
         .values({ id: user.id, email: user.email, is_admin: user === admin })
@@ -142,6 +164,41 @@ async function benchBackend(name: string, create: () => Promise<DatabaseHandle>)
       version: 'bench',
     };
     const handler = createApiHandler(deps) as unknown as Handler;
+    const firstTaskOf = async (user: BenchUser) =>
+      (await db.selectFrom('tasks').select('id').where('user_id', '=', user.id).limit(1).executeTakeFirst())
+        ?.id;
+    // The cursor of page 20 (or the last page there is), found by paging as a client would.
+    const deepCursorOf = async (user: BenchUser) => {
+      let cursor: string | undefined;
+      for (let page = 1; page < 20; page += 1) {
+        const response = await handler(
+          eventFor(
+            `/api/tasks?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+            user,
+            false,
+          ),
+          createLambdaContext('api'),
+        );
+        const next = (JSON.parse(response.body) as { nextCursor: string | null }).nextCursor;
+        if (!next) break;
+        cursor = next;
+      }
+      return cursor;
+    };
+    const eventOf = (scenario: Scenario, user: BenchUser) => () =>
+      eventFor(scenario.path(user), scenario.admin ? admin : user, scenario.admin ?? false);
+
+    await seedManyTasks(db, small.id, 0, SMALL_USER_TASKS);
+    small.taskId = await firstTaskOf(small);
+    small.deepCursor = await deepCursorOf(small);
+    const adminBaseline = new Map<string, number[]>();
+    for (const scenario of SCENARIOS.filter((s) => s.admin)) {
+      adminBaseline.set(
+        scenario.name,
+        (await timeInTurns(handler, [eventOf(scenario, heavy)], REQUESTS))[0]!,
+      );
+    }
+
     const rows: Array<Array<string | number>> = [];
     let seeded = 0;
     for (const size of SIZES) {
@@ -151,61 +208,54 @@ async function benchBackend(name: string, create: () => Promise<DatabaseHandle>)
       console.log(
         `${name}: ${size.toLocaleString('en-US')} tasks seeded (+${((Date.now() - seedStarted) / 1000).toFixed(1)} s)`,
       );
-      heavy.taskId = (
-        await db
-          .selectFrom('tasks')
-          .select('id')
-          .where('user_id', '=', heavy.id)
-          .limit(1)
-          .executeTakeFirstOrThrow()
-      ).id;
-      // The cursor of page 20 (or the last page there is), found by paging as a client would.
-      let cursor: string | undefined;
-      for (let page = 1; page < 20; page += 1) {
-        const response = await handler(
-          eventFor(
-            `/api/tasks?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-            heavy,
-            false,
-          ),
-          createLambdaContext('api'),
-        );
-        const next = (JSON.parse(response.body) as { nextCursor: string | null }).nextCursor;
-        if (!next) break;
-        cursor = next;
-      }
-      heavy.deepCursor = cursor;
+      heavy.taskId = await firstTaskOf(heavy);
+      heavy.deepCursor = await deepCursorOf(heavy);
       for (const scenario of SCENARIOS) {
-        const run = async (user: BenchUser, concurrency: number) => {
-          const requester = scenario.admin ? admin : user;
-          // Warm-up, then the measured calls.
-          await time(handler, () => eventFor(scenario.path(user), requester, scenario.admin ?? false), 5, 1);
-          return time(
-            handler,
-            () => eventFor(scenario.path(user), requester, scenario.admin ?? false),
-            REQUESTS,
-            concurrency,
-          );
-        };
-        const one = await run(heavy, 1);
-        const sixteen = await run(heavy, 16);
-        const baseline = await run(empty, 1);
-        const p95 = percentile(one, 95);
-        const emptyP95 = percentile(baseline, 95);
+        const [one, smallOne, emptyOne] = scenario.admin
+          ? [
+              (await timeInTurns(handler, [eventOf(scenario, heavy)], REQUESTS))[0]!,
+              adminBaseline.get(scenario.name)!,
+            ]
+          : await timeInTurns(
+              handler,
+              [heavy, small, empty].map((user) => eventOf(scenario, user)),
+              REQUESTS,
+            );
+        const sixteen = await time(handler, eventOf(scenario, heavy), REQUESTS, 16);
+        const p95 = percentile(one!, 95);
+        const cell = (durations: number[] | undefined) =>
+          durations
+            ? `${percentile(durations, 50).toFixed(1)} / ${percentile(durations, 95).toFixed(1)}`
+            : '—';
+        const ratio = (durations: number[] | undefined) =>
+          durations ? (p95 / percentile(durations, 95)).toFixed(2) : '—';
         rows.push([
           size.toLocaleString('en-US'),
           scenario.name,
-          percentile(one, 50).toFixed(1),
+          percentile(one!, 50).toFixed(1),
           p95.toFixed(1),
           percentile(sixteen, 95).toFixed(1),
-          emptyP95.toFixed(1),
-          (p95 / emptyP95).toFixed(2),
+          cell(smallOne),
+          cell(emptyOne),
+          ratio(smallOne),
+          ratio(emptyOne),
         ]);
       }
     }
     printTable(
-      `Scale: ${name}, one user's tasks (ms; concurrency 1 unless noted; ${REQUESTS} requests each)`,
-      ['tasks', 'route', 'p50', 'p95', 'p95 ×16', 'empty user p95', 'ratio p95'],
+      `Scale: ${name}, one user's tasks (ms; concurrency 1 unless noted; ${REQUESTS} requests each; ` +
+        `baselines p50 / p95; admin routes' baseline: the same route before the heavy user was seeded)`,
+      [
+        'tasks',
+        'route',
+        'p50',
+        'p95',
+        'p95 ×16',
+        `${SMALL_USER_TASKS}-task user`,
+        'empty user',
+        `p95 ÷ ${SMALL_USER_TASKS}-task`,
+        'p95 ÷ empty',
+      ],
       rows,
     );
   } finally {
