@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { ConflictError } from '../../lambdas/core/errors.js';
 import type { User } from '../schema.js';
-import { constraintName, isUuid, sqlState, type Db } from './shared.js';
+import { constraintName, inTransaction, isUuid, sqlState, type Db } from './shared.js';
 
 export interface CreateUserInput {
   /** Omit to let the database generate one (local registration). */
@@ -56,15 +56,21 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
  * Makes sure a user known to the identity provider exists, refreshing its email, admin flag and
  * `last_seen_at` (Cognito is the source of truth for both on AWS).
  *
- * @throws ConflictError when another user already has this email.
+ * The identity provider keeps an email on one identity at a time (the user pool signs in by email).
+ * So a new identity with an email that an older identity-provider row still holds means the older
+ * identity was deleted or moved to another email there: that row lets the email go
+ * (`<id>@released.invalid`) and keeps its documents, which are not handed to the newcomer. Rows
+ * with a password (local accounts) never give their email away.
+ *
+ * @throws ConflictError when a local account already has this email.
  */
 export async function ensureUser(
   db: Db,
   input: { id: string; email: string; isAdmin: boolean },
 ): Promise<User> {
   const email = normalizeEmail(input.email);
-  try {
-    return await db
+  const upsert = (executor: Db) =>
+    executor
       .insertInto('users')
       .values({ id: input.id, email, password_hash: null, is_admin: input.isAdmin, last_seen_at: sql`now()` })
       .onConflict((conflict) =>
@@ -72,10 +78,31 @@ export async function ensureUser(
       )
       .returningAll()
       .executeTakeFirstOrThrow();
+  try {
+    return await upsert(db);
+  } catch (error) {
+    const conflict = toUserConflict(error);
+    if (!(conflict instanceof ConflictError) || constraintName(error) !== 'users_email_unique')
+      throw conflict;
+  }
+  try {
+    return await inTransaction(db, async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ email: sql<string>`id::text || ${RELEASED_EMAIL_SUFFIX}` })
+        .where('email', '=', email)
+        .where('id', '<>', input.id)
+        .where('password_hash', 'is', null)
+        .execute();
+      return upsert(trx);
+    });
   } catch (error) {
     throw toUserConflict(error);
   }
 }
+
+/** What a user row's email becomes when a newer identity takes the address over. */
+export const RELEASED_EMAIL_SUFFIX = '@released.invalid';
 
 /**
  * Lists users, newest first, with counts of their live (not soft-deleted) tasks.

@@ -136,7 +136,7 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(second.last_seen_at!.getTime()).toBeGreaterThanOrEqual(first.last_seen_at!.getTime());
     });
 
-    it('throws a ConflictError when another user already has the email', async () => {
+    it('throws a ConflictError when a local account (with a password) already has the email', async () => {
       // Prepare
       await createUser(handle.db, { email: 'shared@example.com', passwordHash: 'h' });
 
@@ -149,6 +149,32 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('lets a new identity take over the email of an identity the provider no longer has, without its documents', async () => {
+      // Prepare: an identity that was deleted in Cognito and signed up again with the same email
+      const before = await ensureUser(handle.db, {
+        id: randomUUID(),
+        email: 'again@example.com',
+        isAdmin: false,
+      });
+      const { task } = await seedTask(handle.db, { userId: before.id });
+      const id = randomUUID();
+
+      // Act
+      const after = await ensureUser(handle.db, { id, email: 'Again@Example.com', isAdmin: false });
+
+      // Assess
+      expect(after).toMatchObject({ id, email: 'again@example.com' });
+      expect(await findUserById(handle.db, before.id)).toMatchObject({
+        email: `${before.id}@released.invalid`,
+      });
+      const owners = await handle.db
+        .selectFrom('tasks')
+        .select('user_id')
+        .where('id', '=', task.id)
+        .execute();
+      expect(owners).toEqual([{ user_id: before.id }]);
     });
   });
 
