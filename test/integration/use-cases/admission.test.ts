@@ -256,6 +256,39 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(counts).toMatchObject({ recentCalls: 2, reserved: 0 });
     });
 
+    it('tells the owner how many pages an admitted multi-page task is reading', async () => {
+      // Prepare: one job at a time; a second three-page document waits for the first
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
+      const user = await seedUser(handle.db);
+      await handle.db
+        .insertInto('connections')
+        .values({ id: `conn-${user.id}`, user_id: user.id })
+        .execute();
+      await admitCall(deps, await seedDownloaded(user.id, 'async'));
+      const waiting = await seedDownloaded(user.id, 'async');
+      await admitCall(deps, waiting);
+      deps.admission.settings.quotas = { syncTps: 1, asyncStartTps: 2, maxConcurrentJobs: 2 };
+      await runAdmissionRound(deps);
+      vi.mocked(deps.connections.post).mockClear();
+
+      // Act
+      const admitted = await admitCall(deps, resumedInput(started[0]!));
+
+      // Assess
+      expect(admitted.admitted).toBe(true);
+      expect(await findTaskById(handle.db, waiting.taskId)).toMatchObject({
+        status: 'processing',
+        progress: 20,
+        progress_message: 'Recognizing 3 pages',
+      });
+      expect(vi.mocked(deps.connections.post).mock.calls.map(([, message]) => message)).toEqual([
+        expect.objectContaining({ status: 'processing', progressMessage: 'Recognizing 3 pages' }),
+      ]);
+    });
+
     it('counts an admitted call in the rate window from when it is made, after the owner was told', async () => {
       // Prepare: the owner has a socket, and telling them takes 300 ms
       const { deps, started, user } = await oneCallTakenOneWaiting();
