@@ -48,6 +48,12 @@ export interface LocalOcrEngineOptions {
   workers?: number;
 }
 
+/** Diagnostics of one {@link LocalOcrEngine.detectDocumentText} call. */
+export interface DetectOptions {
+  /** Called per page with the clockwise turn (0, 90, 180, 270) the engine applied to read it. */
+  onOrientation?: (page: number, degrees: number) => void;
+}
+
 /** Textract-shaped text detection for any document the platform accepts. */
 export interface LocalOcrEngine {
   /**
@@ -56,12 +62,14 @@ export interface LocalOcrEngine {
    * @param bytes - The document.
    * @param contentType - `application/pdf`, `image/png`, `image/jpeg`, `image/tiff` or `image/webp`.
    * @param onPage - Called after each finished page with the pages done so far and the total.
+   * @param options - Diagnostics (the benchmark's orientation report).
    * @returns Textract `DetectDocumentText` output covering all pages.
    */
   detectDocumentText(
     bytes: Uint8Array,
     contentType: string,
     onPage?: (done: number, total: number) => void,
+    options?: DetectOptions,
   ): Promise<DetectedText>;
   /** Stops the workers. Further calls reject. */
   close(): Promise<void>;
@@ -197,7 +205,7 @@ export function createLocalOcrEngine(
   };
 
   return {
-    async detectDocumentText(bytes, contentType, onPage) {
+    async detectDocumentText(bytes, contentType, onPage, detectOptions) {
       if (closed) throw new Error('The OCR engine is closed');
       const workers = await getPool();
       const doc = await openRasterDocument(bytes, contentType, config.raster);
@@ -219,6 +227,7 @@ export function createLocalOcrEngine(
                   done += 1;
                   try {
                     onPage?.(done, total);
+                    detectOptions?.onOrientation?.(index + 1, page.degrees);
                   } catch {
                     // A progress callback must not fail the OCR.
                   }
