@@ -107,3 +107,38 @@ export function splitWords(line: DecodedLine): DecodedWord[] {
   flush();
   return words;
 }
+
+/**
+ * Puts back spaces the recognizer left out. PP-OCRv4's Chinese-trained recognizer often reads a
+ * Latin line without its spaces, but the gap is still there in the output: the characters either
+ * side of a space are further apart (in time steps) than the line's usual character pitch.
+ *
+ * @param line - The decoded line.
+ * @param factor - A gap this many times the median pitch (and at least two steps more) is a space.
+ * @returns The line with the spaces inserted (a space takes the step after the character before it).
+ */
+export function insertGapSpaces(line: DecodedLine, factor = 1.7): DecodedLine {
+  const { text, steps, probabilities } = line;
+  if (text.length < 3 || [...text].length !== text.length) return line;
+  const gaps: number[] = [];
+  for (let i = 1; i < text.length; i += 1) {
+    if (text[i] !== ' ' && text[i - 1] !== ' ') gaps.push((steps[i] as number) - (steps[i - 1] as number));
+  }
+  if (gaps.length < 2) return line;
+  const pitch = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] as number;
+  let out = text[0] as string;
+  const outSteps = [steps[0] as number];
+  const outP = [probabilities[0] as number];
+  for (let i = 1; i < text.length; i += 1) {
+    const gap = (steps[i] as number) - (steps[i - 1] as number);
+    if (text[i] !== ' ' && text[i - 1] !== ' ' && gap >= factor * pitch && gap >= pitch + 2) {
+      out += ' ';
+      outSteps.push((steps[i - 1] as number) + 1);
+      outP.push(probabilities[i] as number);
+    }
+    out += text[i] as string;
+    outSteps.push(steps[i] as number);
+    outP.push(probabilities[i] as number);
+  }
+  return { ...line, text: out, steps: outSteps, probabilities: outP };
+}

@@ -18,7 +18,7 @@ import type { PageImage, RasterOptions } from '../rasterize.js';
 import { toTextractBlocks } from '../textract.js';
 import type { RecognizedPage, TesseractLine, TesseractWord } from '../worker-pool.js';
 import type { DetectOptions, LocalOcrEngine } from '../index.js';
-import { ctcGreedyDecode, splitWords } from './ctc.js';
+import { ctcGreedyDecode, insertGapSpaces, splitWords } from './ctc.js';
 import { boxesFromProbabilityMap, DEFAULT_DB_OPTIONS } from './db-postprocess.js';
 import type { DbOptions, DetectedBox, PixelBox } from './db-postprocess.js';
 import { flipBox, rotateGray, writeCrop } from './image.js';
@@ -35,6 +35,11 @@ export interface PaddleTuning {
   minLineConfidence: number;
   /** Lines recognized per ONNX call. */
   recBatch: number;
+  /** Tensor widths are rounded up to a multiple of this (fewer distinct shapes for ONNX Runtime). */
+  recWidthStep: number;
+  /** Put back spaces the recognizer dropped, from the gaps between characters (ctc.ts). */
+  gapSpaces: boolean;
+  gapSpaceFactor: number;
   detectOrientation: boolean;
   /** Share of text-direction votes for 180° from which a page is turned. */
   flipMinShare: number;
@@ -52,7 +57,10 @@ export const DEFAULT_PADDLE_TUNING: PaddleTuning = {
   detMaxSide: 1600,
   db: DEFAULT_DB_OPTIONS,
   minLineConfidence: 0.5,
-  recBatch: 8,
+  recBatch: 1,
+  recWidthStep: 1,
+  gapSpaces: true,
+  gapSpaceFactor: 1.7,
   detectOrientation: true,
   flipMinShare: 0.75,
   flipMinLines: 4,
@@ -184,7 +192,8 @@ async function recognize(
   const lines: RecognizedLine[] = [];
   for (let start = 0; start < order.length; start += tuning.recBatch) {
     const batch = order.slice(start, start + tuning.recBatch);
-    const stride = Math.max(...batch.map((i) => widths[i] as number), REC_HEIGHT * 2);
+    const widest = Math.max(...batch.map((i) => widths[i] as number), REC_HEIGHT * 2);
+    const stride = Math.ceil(widest / tuning.recWidthStep) * tuning.recWidthStep;
     const size = 3 * REC_HEIGHT * stride;
     const input = new Float32Array(batch.length * size);
     batch.forEach((i, n) => writeCrop(image, boxes[i] as PixelBox, input, n * size, widths[i] as number, REC_HEIGHT, stride));
@@ -196,7 +205,9 @@ async function recognize(
     const data = tensor.data as Float32Array;
     batch.forEach((i, n) => {
       const box = boxes[i] as PixelBox;
-      const decoded = ctcGreedyDecode(data, n * steps * classes, steps, classes, models.alphabet);
+      const decoded = tuning.gapSpaces
+        ? insertGapSpaces(ctcGreedyDecode(data, n * steps * classes, steps, classes, models.alphabet), tuning.gapSpaceFactor)
+        : ctcGreedyDecode(data, n * steps * classes, steps, classes, models.alphabet);
       const text = decoded.text.trim();
       if (text === '' || decoded.confidence < tuning.minLineConfidence) return;
       // A time step covers stride / steps pixels of the resized crop.
