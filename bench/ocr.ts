@@ -39,6 +39,8 @@ import type { EngineTuning, LocalOcrEngine } from '../local/ocr/index.js';
 import { createPaddleOcrEngine, DEFAULT_PADDLE_TUNING } from '../local/ocr/paddle/index.js';
 import type { PaddleTuning } from '../local/ocr/paddle/index.js';
 import { characterErrors, wordErrors } from '../local/ocr/metrics.js';
+import { groupByFolder, loadCorpus, splitHalf } from './ocr-corpus.js';
+import type { CorpusDocument } from './ocr-corpus.js';
 import type { ErrorCounts } from '../local/ocr/metrics.js';
 import { openRasterDocument } from '../local/ocr/rasterize.js';
 import type { DetectedText } from '../lambdas/core/ports.js';
@@ -47,17 +49,6 @@ import type { DetectedText } from '../lambdas/core/ports.js';
 const NATIVE_PDF_DPI = 300;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-interface CorpusDocument {
-  path: string;
-  source: string;
-  kind: string;
-  pages: number;
-  lang: string;
-  file: string;
-  contentType: string;
-  groundTruth: string;
-}
 
 interface DocumentScore {
   doc: CorpusDocument;
@@ -104,79 +95,6 @@ const wrongTurns = (d: DocumentScore): number =>
 function processCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.pdf': 'application/pdf',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.webp': 'image/webp',
-};
-
-async function loadCorpus(corpus: string, only: string[] | undefined): Promise<CorpusDocument[]> {
-  const manifestPath = path.join(corpus, 'MANIFEST.tsv');
-  if (!existsSync(manifestPath)) {
-    console.error(
-      `OCR corpus not found: ${manifestPath} does not exist.\n` +
-        'The benchmark needs the shared evaluation corpus (MANIFEST.tsv, documents and NAME.gt.txt files);\n' +
-        'pass its location with --corpus <dir>. It is not part of the repository.',
-    );
-    process.exit(2);
-  }
-  const [header, ...rows] = (await readFile(manifestPath, 'utf8'))
-    .split(/\r?\n/u)
-    .filter((l) => l.trim() !== '');
-  const columns = (header ?? '').split('\t');
-  const docs: CorpusDocument[] = [];
-  for (const row of rows) {
-    const cells = row.split('\t');
-    const get = (name: string): string => cells[columns.indexOf(name)] ?? '';
-    const relative = get('path');
-    if (only && !only.some((o) => relative.includes(o))) continue;
-    const ext = path.extname(relative).toLowerCase();
-    const contentType = CONTENT_TYPES[ext];
-    if (contentType === undefined) {
-      console.warn(`skipping ${relative}: unsupported extension`);
-      continue;
-    }
-    const file = path.join(corpus, relative);
-    const gtFile = file.slice(0, -ext.length) + '.gt.txt';
-    docs.push({
-      path: relative,
-      source: get('source'),
-      kind: get('kind'),
-      pages: Number(get('pages')) || 1,
-      lang: get('lang') || 'eng',
-      file,
-      contentType,
-      groundTruth: await readFile(gtFile, 'utf8'),
-    });
-  }
-  return docs;
-}
-
-const folderOf = (doc: CorpusDocument): string => doc.path.split('/')[0] ?? '.';
-
-/**
- * The deterministic half of a corpus: per source folder, documents sorted by path, the first, third,
- * … are `tune`, the second, fourth, … `holdout`.
- */
-function splitHalf(docs: CorpusDocument[], half: 'tune' | 'holdout'): CorpusDocument[] {
-  const kept: CorpusDocument[] = [];
-  for (const group of groupByFolder(docs).values()) {
-    const sorted = [...group].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    kept.push(...sorted.filter((_, index) => (index % 2 === 0) === (half === 'tune')));
-  }
-  return kept;
-}
-
-function groupByFolder(docs: CorpusDocument[]): Map<string, CorpusDocument[]> {
-  const groups = new Map<string, CorpusDocument[]>();
-  for (const doc of docs) groups.set(folderOf(doc), [...(groups.get(folderOf(doc)) ?? []), doc]);
-  return groups;
 }
 
 /** Page texts of a Textract answer: LINE texts in order, pages separated by a blank line. */
