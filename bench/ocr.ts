@@ -575,7 +575,7 @@ async function main(): Promise<void> {
       );
     } else {
       out.push(
-        `paddle engine configuration: PP-OCRv4 mobile det/rec (ONNX Runtime, CPU), detector side ≤ ${paddleConfig.detMaxSide} px, ` +
+        `paddle engine configuration: PP-OCRv4 mobile det/rec (ONNX Runtime, CPU), detector input ≤ ${(paddleConfig.detMaxPixels / 1e6).toFixed(1)} Mpx, ` +
           `PDFs at ${paddleConfig.raster.pdfDpi ?? 300} dpi, orientation ${paddleConfig.detectOrientation ? 'from box shapes and the direction classifier' : 'not detected'}.`,
         '',
         folderTable(`paddle engine (onnxruntime-node, ${workers} pages at once)`, folders),

@@ -28,8 +28,12 @@ import { DEFAULT_READING_ORDER, readingOrder } from './reading-order.js';
 
 /** Tuning of the Paddle engine; the defaults are what `bench/ocr.ts` measured best. */
 export interface PaddleTuning {
-  /** The detector sees the page scaled so that its longer side is at most this (multiple of 32). */
-  detMaxSide: number;
+  /**
+   * The detector sees the page scaled down to at most this many pixels (sides rounded to multiples
+   * of 32). A pixel budget rather than a cap on the longer side: a cap shrinks long receipts until
+   * their print is too small to find.
+   */
+  detMaxPixels: number;
   db: DbOptions;
   /** Recognized lines under this mean character probability (0–1) are dropped as noise. */
   minLineConfidence: number;
@@ -54,7 +58,7 @@ export interface PaddleTuning {
 }
 
 export const DEFAULT_PADDLE_TUNING: PaddleTuning = {
-  detMaxSide: 1600,
+  detMaxPixels: 2_000_000,
   db: DEFAULT_DB_OPTIONS,
   minLineConfidence: 0.5,
   recBatch: 1,
@@ -110,7 +114,7 @@ async function toGray(page: PageImage): Promise<GrayImage> {
 
 /** Text boxes of a page, in its pixels. */
 async function detect(models: Models, image: GrayImage, tuning: PaddleTuning): Promise<DetectedBox[]> {
-  const scale = Math.min(1, tuning.detMaxSide / Math.max(image.width, image.height));
+  const scale = Math.min(1, Math.sqrt(tuning.detMaxPixels / (image.width * image.height)));
   const w = Math.max(32, Math.round((image.width * scale) / 32) * 32);
   const h = Math.max(32, Math.round((image.height * scale) / 32) * 32);
   const resized = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } })
