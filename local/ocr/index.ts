@@ -90,12 +90,18 @@ export interface EngineTuning {
   /** Detect and undo 90/180/270° page rotation. */
   detectOrientation: boolean;
   /**
-   * OSD 180° verdicts from this confidence on are applied unchecked (with 25 glyphs tried, receipts
-   * give 0–6, pages 8–17).
+   * OSD 180° verdicts from this confidence on are considered: the page is read both ways and the
+   * turn kept only if clearly more confident (with 25 glyphs tried, receipts give 0–6, pages 8–17).
    */
   osdMinConfidence: number;
-  /** OSD 90/270° verdicts from this confidence on are applied (one line of text gives about 1.5). */
+  /** OSD 90/270° verdicts from this confidence on are considered (one line of text gives about 1.5). */
   osdSidewaysMinConfidence: number;
+  /** OSD 180° verdicts from this confidence on are applied unchecked. */
+  osdTrustConfidence: number;
+  /** OSD 90/270° verdicts from this confidence on are applied unchecked (turned pages: 6–16). */
+  osdSidewaysTrustConfidence: number;
+  /** Points of mean confidence (0–100) a turned reading must gain over the page as stored. */
+  turnMinGain: number;
   /**
    * Glyphs OSD classifies before it may stop (Tesseract's `min_characters_to_try`; it classifies
    * up to five times as many while undecided). Each glyph is classified in four turns, which is
@@ -119,8 +125,13 @@ export const DEFAULT_TUNING: EngineTuning = {
   tallAspect: 1.8,
   tallPsm: '6',
   detectOrientation: true,
-  osdMinConfidence: 5,
+  osdMinConfidence: 2,
   osdSidewaysMinConfidence: 1,
+  // Turned document pages gave OSD confidences of 6.5–16 (sideways) and 8.5+ (upside down) on the
+  // tune half of the corpus; sparse receipts and forms give 0–6 either way (docs/ocr.md).
+  osdTrustConfidence: 8,
+  osdSidewaysTrustConfidence: 6,
+  turnMinGain: 10,
   // Tesseract's default is 50. Half of that still called every page of the corpus right in all four
   // turns, with 180° confidences of 8.5 and more (threshold 5), for a third less OSD time.
   osdMinCharacters: 25,
@@ -168,6 +179,9 @@ export function createLocalOcrEngine(
     detect: config.detectOrientation,
     osdMinConfidence: config.osdMinConfidence,
     osdSidewaysMinConfidence: config.osdSidewaysMinConfidence,
+    osdTrustConfidence: config.osdTrustConfidence,
+    osdSidewaysTrustConfidence: config.osdSidewaysTrustConfidence,
+    turnMinGain: config.turnMinGain,
     verifyBelowConfidence: config.verifyBelowConfidence,
     psm: config.psm,
     tallAspect: config.tallAspect,

@@ -49,6 +49,8 @@ export interface PaddleTuning {
   flipMinShare: number;
   /** Lines that must vote before a page may be turned by 180°. */
   flipMinLines: number;
+  /** Mean line confidence (0–1) a 180° turn must gain on the page's widest lines. */
+  flipMinGain: number;
   /** Sideways: at least this many tall detections, and this many times as many as wide ones. */
   sidewaysMinBoxes: number;
   sidewaysRatio: number;
@@ -68,6 +70,7 @@ export const DEFAULT_PADDLE_TUNING: PaddleTuning = {
   detectOrientation: true,
   flipMinShare: 0.75,
   flipMinLines: 4,
+  flipMinGain: 0.1,
   sidewaysMinBoxes: 4,
   sidewaysRatio: 3,
   tallAspect: 1.8,
@@ -232,6 +235,28 @@ async function recognize(
   return lines;
 }
 
+/**
+ * Whether the page's widest lines read more confidently turned by 180° than as they are, by at
+ * least `flipMinGain`.
+ */
+async function flipReadsBetter(
+  models: Models,
+  image: GrayImage,
+  boxes: PixelBox[],
+  tuning: PaddleTuning,
+): Promise<boolean> {
+  const sample = [...boxes].sort((a, b) => b.x1 - b.x0 - (a.x1 - a.x0)).slice(0, 6);
+  const all = { ...tuning, minLineConfidence: 0 };
+  const mean = (lines: RecognizedLine[]): number =>
+    lines.reduce((sum, line) => sum + line.confidence, 0) / (100 * sample.length);
+  const turned = rotateGray(image, 180);
+  const asIs = mean(await recognize(models, image, sample, all));
+  const flipped = mean(
+    await recognize(models, turned, sample.map((b) => flipBox(b, image.width, image.height)), all),
+  );
+  return flipped >= asIs + tuning.flipMinGain;
+}
+
 /** One page: orientation, detection, recognition, reading order. */
 async function readPage(
   models: Models,
@@ -258,11 +283,15 @@ async function readPage(
     const votes = await flippedShare(models, image, boxes);
     const sideways = degrees !== 0;
     // A quarter turn picked by box shapes has no upright default: the classifier's majority decides.
-    // An unturned page needs a clear majority of enough lines.
-    if (
+    // An unturned page needs a clear majority of enough lines, confirmed by reading its widest
+    // lines both ways (the classifier alone turned a page of dense upright print).
+    const flip =
       (sideways && votes.lines > 0 && votes.share > 0.5) ||
-      (!sideways && votes.lines >= tuning.flipMinLines && votes.share >= tuning.flipMinShare)
-    ) {
+      (!sideways &&
+        votes.lines >= tuning.flipMinLines &&
+        votes.share >= tuning.flipMinShare &&
+        (await flipReadsBetter(models, image, boxes, tuning)));
+    if (flip) {
       image = rotateGray(image, 180);
       boxes = boxes.map((b) => flipBox(b, image.width, image.height));
       degrees = (degrees + 180) % 360;
