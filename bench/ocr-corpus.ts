@@ -18,7 +18,6 @@ export interface CorpusDocument {
   groundTruth: string;
 }
 
-
 export const CONTENT_TYPES: Record<string, string> = {
   '.pdf': 'application/pdf',
   '.png': 'image/png',
@@ -91,4 +90,3 @@ export function groupByFolder(docs: CorpusDocument[]): Map<string, CorpusDocumen
   for (const doc of docs) groups.set(folderOf(doc), [...(groups.get(folderOf(doc)) ?? []), doc]);
   return groups;
 }
-

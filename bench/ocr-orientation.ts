@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   });
   const all = await loadCorpus(path.resolve(values.corpus), undefined);
   const split = values.split;
-  if (split !== undefined && split !== 'tune' && split !== 'holdout') throw new Error('--split takes tune or holdout');
+  if (split !== undefined && split !== 'tune' && split !== 'holdout')
+    throw new Error('--split takes tune or holdout');
   const docs = (split === undefined ? all : splitHalf(all, split)).filter(
     (d) => !/rotated|turned|sideways/iu.test(d.kind),
   );
@@ -76,9 +77,9 @@ async function main(): Promise<void> {
       })),
     ),
   );
-  const names = values.engines.split(',').filter((n): n is OcrEngineName =>
-    (OCR_ENGINE_NAMES as readonly string[]).includes(n),
-  );
+  const names = values.engines
+    .split(',')
+    .filter((n): n is OcrEngineName => (OCR_ENGINE_NAMES as readonly string[]).includes(n));
   const out: string[] = [
     '## OCR orientation benchmark',
     '',
@@ -92,8 +93,14 @@ async function main(): Promise<void> {
   for (const name of names) {
     const engine: LocalOcrEngine =
       name === 'paddle'
-        ? createPaddleOcrEngine({}, values['paddle-tune'] ? (JSON.parse(values['paddle-tune']) as Partial<PaddleTuning>) : {})
-        : createLocalOcrEngine({ languages: 'eng+deu' }, values.tune ? (JSON.parse(values.tune) as Partial<EngineTuning>) : {});
+        ? createPaddleOcrEngine(
+            {},
+            values['paddle-tune'] ? (JSON.parse(values['paddle-tune']) as Partial<PaddleTuning>) : {},
+          )
+        : createLocalOcrEngine(
+            { languages: 'eng+deu' },
+            values.tune ? (JSON.parse(values.tune) as Partial<EngineTuning>) : {},
+          );
     await engine.detectDocumentText(cases[0]?.png ?? Buffer.alloc(0), 'image/png');
     const started = cpu();
     const outcomes: Outcome[] = await Promise.all(
@@ -114,10 +121,19 @@ async function main(): Promise<void> {
       `| ${name} | ${wrong.length} of ${outcomes.length - turned.length} | ${turned.length - fixed.length} of ${turned.length} | ${fixed.length} | ${(seconds / cases.length).toFixed(2)} |`,
     );
     for (const o of outcomes.filter((x) => (x.stored + x.applied) % 360 !== 0)) {
-      details.push(`| ${name} | ${o.page} | ${o.stored} | ${o.applied} | ${o.stored === 0 ? 'wrong turn' : 'miss'} |`);
+      details.push(
+        `| ${name} | ${o.page} | ${o.stored} | ${o.applied} | ${o.stored === 0 ? 'wrong turn' : 'miss'} |`,
+      );
     }
   }
-  out.push('', '### Cases read in the wrong orientation', '', '| engine | page | stored turned by | engine turned by | kind |', '| --- | --- | ---: | ---: | --- |', ...details);
+  out.push(
+    '',
+    '### Cases read in the wrong orientation',
+    '',
+    '| engine | page | stored turned by | engine turned by | kind |',
+    '| --- | --- | ---: | ---: | --- |',
+    ...details,
+  );
   console.log(out.join('\n'));
 }
 

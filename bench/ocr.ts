@@ -25,7 +25,6 @@
  * two engines take turns folder by folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -222,7 +221,10 @@ async function localFolder(
       return failed(outcome.doc, outcome.error);
     }
     const { doc, result } = outcome;
-    const s = { ...score(doc, textOf(result), result.DocumentMetadata.Pages, outcome.seconds), turns: outcome.turns };
+    const s = {
+      ...score(doc, textOf(result), result.DocumentMetadata.Pages, outcome.seconds),
+      turns: outcome.turns,
+    };
     log(
       `  ${name} ${doc.path}: ${s.pages} p, ${outcome.seconds.toFixed(1)} s, CER ${pct(rate(s.chars))}, turns ${s.turns.join('/')}`,
     );
@@ -524,7 +526,10 @@ async function main(): Promise<void> {
   const engines: { name: OcrEngineName; run: Awaited<ReturnType<typeof startLocal>> }[] = [];
   for (const name of engineNames) {
     log(`Starting the ${name} engine (${workers} workers)…`);
-    engines.push({ name, run: await startLocal(name, [...new Set(docs.map(langOf))], workers, tuning, paddleTuning) });
+    engines.push({
+      name,
+      run: await startLocal(name, [...new Set(docs.map(langOf))], workers, tuning, paddleTuning),
+    });
   }
   const tmp = runNativeToo ? await mkdtemp(path.join(os.tmpdir(), 'untxt-bench-')) : undefined;
   const nativeRaster = { ...DEFAULT_TUNING.raster, pdfDpi: NATIVE_PDF_DPI };
@@ -538,7 +543,9 @@ async function main(): Promise<void> {
       for (const engine of engines) {
         load.push(os.loadavg()[0] ?? 0);
         log(`${engine.name} ${folder}…`);
-        local.get(engine.name)?.push(await localFolder(engine.name, folder, group, engine.run.engineFor, langOf, log));
+        local
+          .get(engine.name)
+          ?.push(await localFolder(engine.name, folder, group, engine.run.engineFor, langOf, log));
       }
       if (tmp !== undefined) {
         load.push(os.loadavg()[0] ?? 0);
@@ -586,7 +593,11 @@ async function main(): Promise<void> {
   if (runNativeToo) {
     results.push({ name: 'native', folders: native, local: false });
     out.push(
-      folderTable(`Native ${version} (CLI defaults, --psm 3, OMP_THREAD_LIMIT=1, ${workers} processes)`, native, false),
+      folderTable(
+        `Native ${version} (CLI defaults, --psm 3, OMP_THREAD_LIMIT=1, ${workers} processes)`,
+        native,
+        false,
+      ),
       '',
     );
   }

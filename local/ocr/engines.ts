@@ -27,7 +27,9 @@ export interface OcrEngineOptions {
 export function createOcrEngine(name: OcrEngineName, options: OcrEngineOptions = {}): LocalOcrEngine {
   switch (name) {
     case 'paddle':
-      return createPaddleOcrEngine({ ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+      return createPaddleOcrEngine({
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      });
     case 'tesseract':
       return createLocalOcrEngine(options);
   }

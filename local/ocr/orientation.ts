@@ -112,8 +112,7 @@ export async function recognizeUpright(
     confidence >= (suggested === 180 ? tuning.osdTrustConfidence : tuning.osdSidewaysTrustConfidence);
   /** The turned reading if it is clearly better than `base`, else `base`. */
   const better = (base: UprightPage, turned: UprightPage): UprightPage =>
-    wordCount(turned.result) > 0 &&
-    turned.result.confidence >= base.result.confidence + tuning.turnMinGain
+    wordCount(turned.result) > 0 && turned.result.confidence >= base.result.confidence + tuning.turnMinGain
       ? turned
       : base;
 

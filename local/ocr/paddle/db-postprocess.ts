@@ -108,7 +108,7 @@ export function boxesFromProbabilityMap(
     if (Math.min(w, h) < options.minSize) continue;
     const score = sum / count;
     if (score < options.boxThreshold) continue;
-    const distance = ((w * h) * options.unclipRatio) / (2 * (w + h));
+    const distance = (w * h * options.unclipRatio) / (2 * (w + h));
     const bx0 = Math.max(0, Math.round((x0 - distance) * scaleX));
     const by0 = Math.max(0, Math.round((y0 - distance) * scaleY));
     const bx1 = Math.min(imageWidth, Math.round((x1 + 1 + distance) * scaleX));

@@ -112,7 +112,11 @@ async function toGray(page: PageImage): Promise<GrayImage> {
     .extractChannel(0)
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 /** Text boxes of a page, in its pixels. */
@@ -151,7 +155,11 @@ async function detect(models: Models, image: GrayImage, tuning: PaddleTuning): P
 }
 
 /** Text-direction votes: the share of lines the classifier reads as upside down, and how many voted. */
-async function flippedShare(models: Models, image: GrayImage, boxes: PixelBox[]): Promise<{ share: number; lines: number }> {
+async function flippedShare(
+  models: Models,
+  image: GrayImage,
+  boxes: PixelBox[],
+): Promise<{ share: number; lines: number }> {
   // Lines clearly wider than tall; the widest carry the most evidence.
   const lines = boxes
     .filter((b) => b.x1 - b.x0 >= 2 * (b.y1 - b.y0))
@@ -203,7 +211,9 @@ async function recognize(
     const stride = Math.ceil(widest / tuning.recWidthStep) * tuning.recWidthStep;
     const size = 3 * REC_HEIGHT * stride;
     const input = new Float32Array(batch.length * size);
-    batch.forEach((i, n) => writeCrop(image, boxes[i] as PixelBox, input, n * size, widths[i] as number, REC_HEIGHT, stride));
+    batch.forEach((i, n) =>
+      writeCrop(image, boxes[i] as PixelBox, input, n * size, widths[i] as number, REC_HEIGHT, stride),
+    );
     const output = await models.rec.run({
       x: new ort.Tensor('float32', input, [batch.length, 3, REC_HEIGHT, stride]),
     });
@@ -213,7 +223,10 @@ async function recognize(
     batch.forEach((i, n) => {
       const box = boxes[i] as PixelBox;
       const decoded = tuning.gapSpaces
-        ? insertGapSpaces(ctcGreedyDecode(data, n * steps * classes, steps, classes, models.alphabet), tuning.gapSpaceFactor)
+        ? insertGapSpaces(
+            ctcGreedyDecode(data, n * steps * classes, steps, classes, models.alphabet),
+            tuning.gapSpaceFactor,
+          )
         : ctcGreedyDecode(data, n * steps * classes, steps, classes, models.alphabet);
       const text = decoded.text.trim();
       if (text === '' || decoded.confidence < tuning.minLineConfidence) return;
@@ -252,7 +265,12 @@ async function flipReadsBetter(
   const turned = rotateGray(image, 180);
   const asIs = mean(await recognize(models, image, sample, all));
   const flipped = mean(
-    await recognize(models, turned, sample.map((b) => flipBox(b, image.width, image.height)), all),
+    await recognize(
+      models,
+      turned,
+      sample.map((b) => flipBox(b, image.width, image.height)),
+      all,
+    ),
   );
   return flipped >= asIs + tuning.flipMinGain;
 }
@@ -301,7 +319,9 @@ async function readPage(
   const singleColumn = image.height >= image.width * tuning.tallAspect;
   const blocks = readingOrder(lines, { ...DEFAULT_READING_ORDER, singleColumn });
   const tesseractLines = (rows: RecognizedLine[][]): TesseractLine[] =>
-    rows.flat().map((line) => ({ text: line.text, confidence: line.confidence, bbox: line.box, words: line.words }));
+    rows
+      .flat()
+      .map((line) => ({ text: line.text, confidence: line.confidence, bbox: line.box, words: line.words }));
   const confidence =
     lines.length === 0 ? 0 : lines.reduce((sum, line) => sum + line.confidence, 0) / lines.length;
   return {
@@ -367,7 +387,12 @@ export function createPaddleOcrEngine(
   };
 
   return {
-    async detectDocumentText(bytes, contentType, onPage, detectOptions?: DetectOptions): Promise<DetectedText> {
+    async detectDocumentText(
+      bytes,
+      contentType,
+      onPage,
+      detectOptions?: DetectOptions,
+    ): Promise<DetectedText> {
       if (closed) throw new Error('The OCR engine is closed');
       const loaded = await getModels();
       const doc = await openRasterDocument(bytes, contentType, config.raster);
@@ -386,7 +411,11 @@ export function createPaddleOcrEngine(
               } catch {
                 // A progress callback must not fail the OCR.
               }
-              return toTextractBlocks(page.result, { page: index + 1, width: page.width, height: page.height });
+              return toTextractBlocks(page.result, {
+                page: index + 1,
+                width: page.width,
+                height: page.height,
+              });
             } finally {
               release();
             }

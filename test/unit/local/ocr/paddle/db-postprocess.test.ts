@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { boxesFromProbabilityMap } from '../../../../../local/ocr/paddle/db-postprocess.js';
 
 /** A `width × height` map with rectangles of probability `p`. */
-function map(width: number, height: number, rects: { x: number; y: number; w: number; h: number; p: number }[]): Float32Array {
+function map(
+  width: number,
+  height: number,
+  rects: { x: number; y: number; w: number; h: number; p: number }[],
+): Float32Array {
   const out = new Float32Array(width * height);
   for (const r of rects)
-    for (let y = r.y; y < r.y + r.h; y += 1) for (let x = r.x; x < r.x + r.w; x += 1) out[y * width + x] = r.p;
+    for (let y = r.y; y < r.y + r.h; y += 1)
+      for (let x = r.x; x < r.x + r.w; x += 1) out[y * width + x] = r.p;
   return out;
 }
 

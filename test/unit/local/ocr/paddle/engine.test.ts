@@ -22,7 +22,10 @@ const linesOf = (result: DetectedText): string[] =>
   result.Blocks.filter((b) => b.BlockType === 'LINE').map((b) => b.Text ?? '');
 
 /** Reads a document and records the turn applied to each page. */
-async function read(bytes: Buffer, contentType = 'image/png'): Promise<{ result: DetectedText; turns: number[] }> {
+async function read(
+  bytes: Buffer,
+  contentType = 'image/png',
+): Promise<{ result: DetectedText; turns: number[] }> {
   const turns: number[] = [];
   const result = await engine.detectDocumentText(bytes, contentType, undefined, {
     onOrientation: (page, degrees) => (turns[page - 1] = degrees),
@@ -92,9 +95,22 @@ describe('Function: createPaddleOcrEngine', () => {
 
   it('reads the left column before the right one when a page has two columns', async () => {
     // Prepare: two rendered columns side by side with a wide gutter.
-    const left = ['Left column first line', 'left column second line', 'left column third line', 'left column last line'];
-    const right = ['Right column first line', 'right column second line', 'right column third line', 'right column last line'];
-    const [a, b] = await Promise.all([renderTextPng(left, { width: 900 }), renderTextPng(right, { width: 900 })]);
+    const left = [
+      'Left column first line',
+      'left column second line',
+      'left column third line',
+      'left column last line',
+    ];
+    const right = [
+      'Right column first line',
+      'right column second line',
+      'right column third line',
+      'right column last line',
+    ];
+    const [a, b] = await Promise.all([
+      renderTextPng(left, { width: 900 }),
+      renderTextPng(right, { width: 900 }),
+    ]);
     const meta = await sharp(a).metadata();
     const page = await sharp({
       create: { width: 1900, height: meta.height ?? 400, channels: 3, background: '#ffffff' },
@@ -123,7 +139,9 @@ describe('Function: createPaddleOcrEngine', () => {
     // Assess
     expect(result.DocumentMetadata.Pages).toBe(2);
     expect(result.Blocks.filter((b) => b.BlockType === 'PAGE').map((b) => b.Page)).toEqual([1, 2]);
-    const page2 = result.Blocks.filter((b) => b.BlockType === 'LINE' && b.Page === 2).map((b) => b.Text ?? '');
+    const page2 = result.Blocks.filter((b) => b.BlockType === 'LINE' && b.Page === 2).map(
+      (b) => b.Text ?? '',
+    );
     expect(characterErrorRate(page2.join('\n'), LINES[1] as string)).toBeLessThan(MAX_CER);
   });
 });

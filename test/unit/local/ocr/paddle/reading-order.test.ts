@@ -67,7 +67,9 @@ describe('Function: readingOrder', () => {
     ];
 
     // Act
-    const order = texts(readingOrder(lines, { minGutter: 1.2, minColumnLines: 3, minColumnShare: 0.25, singleColumn: true }));
+    const order = texts(
+      readingOrder(lines, { minGutter: 1.2, minColumnLines: 3, minColumnShare: 0.25, singleColumn: true }),
+    );
 
     // Assess
     expect(order).toEqual(['L1', 'R1', 'L2', 'R2', 'L3', 'R3']);
