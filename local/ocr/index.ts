@@ -125,7 +125,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   tallAspect: 1.8,
   tallPsm: '6',
   detectOrientation: true,
-  osdMinConfidence: 2,
+  osdMinConfidence: 5,
   osdSidewaysMinConfidence: 1,
   // Turned document pages gave OSD confidences of 6.5–16 (sideways) and 8.5+ (upside down) on the
   // tune half of the corpus; sparse receipts and forms give 0–6 either way (docs/ocr.md).

@@ -6,7 +6,7 @@ import type { RecognizedPage, SlotHandle } from '../../../../local/ocr/worker-po
 
 const TUNING: OrientationTuning = {
   detect: true,
-  osdMinConfidence: 2,
+  osdMinConfidence: 5,
   osdSidewaysMinConfidence: 1,
   osdTrustConfidence: 8,
   osdSidewaysTrustConfidence: 6,
@@ -106,7 +106,7 @@ describe('Function: recognizeUpright', () => {
 
   it('ignores a verdict under the lowest confidence considered, reading the page once', async () => {
     // Prepare
-    const slot = fakeSlot({ degrees: 180, confidence: 1 }, { wide: 70, tall: 0 });
+    const slot = fakeSlot({ degrees: 180, confidence: 4 }, { wide: 70, tall: 0 });
 
     // Act
     const result = await recognizeUpright(slot, await image(), TUNING);
