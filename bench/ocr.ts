@@ -3,8 +3,15 @@
  * Tesseract) over the shared evaluation corpus.
  *
  *   npx tsx bench/ocr.ts [--corpus ../shared/corpus] [--native | --no-native] [--no-local]
+ *                        [--engines paddle,tesseract] [--split tune|holdout]
  *                        [--workers N] [--only substr,substr] [--langs eng+deu]
- *                        [--tune '{"raster":{"pdfDpi":300}}'] [--quiet]
+ *                        [--tune '{"raster":{"pdfDpi":300}}'] [--paddle-tune '{"detMaxSide":960}'] [--quiet]
+ *
+ * `--engines` lists the local engines to run (default: all of them); `--split` keeps one half of
+ * the corpus (per source folder, documents sorted by path, alternately `tune` and `holdout`), so
+ * settings can be tuned on one half and judged on the other. Every page is presumed upright unless
+ * the manifest's `kind` says "rotated"; a turn an engine applies to such a page is reported as a
+ * wrong turn.
  *
  * Native Tesseract runs when `--native` is given or when the `tesseract` CLI is on PATH (unless
  * `--no-native`); `--tune` overrides the engine's internal tuning (see `EngineTuning`) for
@@ -18,16 +25,21 @@
  * two engines take turns folder by folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { OCR_ENGINE_NAMES } from '../local/ocr/engines.js';
+import type { OcrEngineName } from '../local/ocr/engines.js';
 import { createLocalOcrEngine, DEFAULT_TUNING } from '../local/ocr/index.js';
 import type { EngineTuning, LocalOcrEngine } from '../local/ocr/index.js';
+import { createPaddleOcrEngine, DEFAULT_PADDLE_TUNING } from '../local/ocr/paddle/index.js';
+import type { PaddleTuning } from '../local/ocr/paddle/index.js';
 import { characterErrors, wordErrors } from '../local/ocr/metrics.js';
+import { groupByFolder, loadCorpus, splitHalf } from './ocr-corpus.js';
+import type { CorpusDocument } from './ocr-corpus.js';
 import type { ErrorCounts } from '../local/ocr/metrics.js';
 import { openRasterDocument } from '../local/ocr/rasterize.js';
 import type { DetectedText } from '../lambdas/core/ports.js';
@@ -37,23 +49,14 @@ const NATIVE_PDF_DPI = 300;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-interface CorpusDocument {
-  path: string;
-  source: string;
-  kind: string;
-  pages: number;
-  lang: string;
-  file: string;
-  contentType: string;
-  groundTruth: string;
-}
-
 interface DocumentScore {
   doc: CorpusDocument;
   pages: number;
   seconds: number;
   chars: ErrorCounts;
   words: ErrorCounts;
+  /** Clockwise turn the engine applied to each page (local engines). */
+  turns?: number[];
   error?: string;
 }
 
@@ -64,72 +67,33 @@ interface FolderScore {
   seconds: number;
   /** CPU time of this process (all threads) plus its child processes, in seconds. */
   cpuSeconds: number;
+  /** Peak resident set size of this process while the folder ran, in bytes. */
+  peakRss: number;
 }
+
+/** Samples the process's resident set size until stopped; returns the peak. */
+function rssSampler(): () => number {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, process.memoryUsage.rss());
+  };
+}
+
+/** Whether the manifest says the document's pages are stored turned (then any turn may be right). */
+const mayBeTurned = (doc: CorpusDocument): boolean => /rotated|turned|sideways/iu.test(doc.kind);
+
+/** Pages turned although the manifest presents the document as upright. */
+const wrongTurns = (d: DocumentScore): number =>
+  mayBeTurned(d.doc) ? 0 : (d.turns ?? []).filter((t) => t !== 0).length;
 
 /** CPU seconds (user + system) this process, including its worker threads, has used so far. */
 function processCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.pdf': 'application/pdf',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.webp': 'image/webp',
-};
-
-async function loadCorpus(corpus: string, only: string[] | undefined): Promise<CorpusDocument[]> {
-  const manifestPath = path.join(corpus, 'MANIFEST.tsv');
-  if (!existsSync(manifestPath)) {
-    console.error(
-      `OCR corpus not found: ${manifestPath} does not exist.\n` +
-        'The benchmark needs the shared evaluation corpus (MANIFEST.tsv, documents and NAME.gt.txt files);\n' +
-        'pass its location with --corpus <dir>. It is not part of the repository.',
-    );
-    process.exit(2);
-  }
-  const [header, ...rows] = (await readFile(manifestPath, 'utf8'))
-    .split(/\r?\n/u)
-    .filter((l) => l.trim() !== '');
-  const columns = (header ?? '').split('\t');
-  const docs: CorpusDocument[] = [];
-  for (const row of rows) {
-    const cells = row.split('\t');
-    const get = (name: string): string => cells[columns.indexOf(name)] ?? '';
-    const relative = get('path');
-    if (only && !only.some((o) => relative.includes(o))) continue;
-    const ext = path.extname(relative).toLowerCase();
-    const contentType = CONTENT_TYPES[ext];
-    if (contentType === undefined) {
-      console.warn(`skipping ${relative}: unsupported extension`);
-      continue;
-    }
-    const file = path.join(corpus, relative);
-    const gtFile = file.slice(0, -ext.length) + '.gt.txt';
-    docs.push({
-      path: relative,
-      source: get('source'),
-      kind: get('kind'),
-      pages: Number(get('pages')) || 1,
-      lang: get('lang') || 'eng',
-      file,
-      contentType,
-      groundTruth: await readFile(gtFile, 'utf8'),
-    });
-  }
-  return docs;
-}
-
-const folderOf = (doc: CorpusDocument): string => doc.path.split('/')[0] ?? '.';
-
-function groupByFolder(docs: CorpusDocument[]): Map<string, CorpusDocument[]> {
-  const groups = new Map<string, CorpusDocument[]>();
-  for (const doc of docs) groups.set(folderOf(doc), [...(groups.get(folderOf(doc)) ?? []), doc]);
-  return groups;
 }
 
 /** Page texts of a Textract answer: LINE texts in order, pages separated by a blank line. */
@@ -189,19 +153,25 @@ async function warmUp(engine: LocalOcrEngine, workers: number): Promise<void> {
 type LocalEngines = (lang: string) => LocalOcrEngine;
 
 async function startLocal(
+  name: OcrEngineName,
   langs: string[],
   workers: number,
   tuning: Partial<EngineTuning>,
+  paddleTuning: Partial<PaddleTuning>,
 ): Promise<{ engineFor: LocalEngines; close: () => Promise<void> }> {
   const engines = new Map<string, LocalOcrEngine>();
-  for (const lang of langs) {
-    const engine = createLocalOcrEngine({ languages: lang, workers }, tuning);
+  // The Paddle engine reads Latin script whatever the language: one engine serves all documents.
+  for (const lang of name === 'paddle' ? ['any'] : langs) {
+    const engine =
+      name === 'paddle'
+        ? createPaddleOcrEngine({ workers }, paddleTuning)
+        : createLocalOcrEngine({ languages: lang, workers }, tuning);
     engines.set(lang, engine);
     await warmUp(engine, workers);
   }
   return {
     engineFor: (lang) => {
-      const engine = engines.get(lang);
+      const engine = engines.get(name === 'paddle' ? 'any' : lang);
       if (engine === undefined) throw new Error(`No local engine for ${lang}`);
       return engine;
     },
@@ -211,8 +181,9 @@ async function startLocal(
   };
 }
 
-/** One source folder on the local engine: all its documents submitted at once. */
+/** One source folder on a local engine: all its documents submitted at once. */
 async function localFolder(
+  name: string,
   folder: string,
   group: CorpusDocument[],
   engineFor: LocalEngines,
@@ -221,15 +192,19 @@ async function localFolder(
 ): Promise<FolderScore> {
   const started = performance.now();
   const cpuStarted = processCpuSeconds();
+  const stopRss = rssSampler();
   const outcomes = await Promise.all(
     group.map(async (doc) => {
       const t0 = performance.now();
+      const turns: number[] = [];
       try {
         const result = await engineFor(langOf(doc)).detectDocumentText(
           await readFile(doc.file),
           doc.contentType,
+          undefined,
+          { onOrientation: (page, degrees) => (turns[page - 1] = degrees) },
         );
-        return { doc, result, seconds: (performance.now() - t0) / 1000 };
+        return { doc, result, turns, seconds: (performance.now() - t0) / 1000 };
       } catch (error) {
         return { doc, error };
       }
@@ -237,19 +212,25 @@ async function localFolder(
   );
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = processCpuSeconds() - cpuStarted;
+  const peakRss = stopRss();
   // Scored after the clock stops, as for native Tesseract: the edit distance of a long paper takes
   // about a second of the main thread and is no part of the OCR.
   const scores = outcomes.map((outcome) => {
     if (!('result' in outcome) || outcome.result === undefined) {
-      log(`  local  ${outcome.doc.path}: FAILED ${String(outcome.error)}`);
+      log(`  ${name} ${outcome.doc.path}: FAILED ${String(outcome.error)}`);
       return failed(outcome.doc, outcome.error);
     }
     const { doc, result } = outcome;
-    const s = score(doc, textOf(result), result.DocumentMetadata.Pages, outcome.seconds);
-    log(`  local  ${doc.path}: ${s.pages} p, ${outcome.seconds.toFixed(1)} s, CER ${pct(rate(s.chars))}`);
+    const s = {
+      ...score(doc, textOf(result), result.DocumentMetadata.Pages, outcome.seconds),
+      turns: outcome.turns,
+    };
+    log(
+      `  ${name} ${doc.path}: ${s.pages} p, ${outcome.seconds.toFixed(1)} s, CER ${pct(rate(s.chars))}, turns ${s.turns.join('/')}`,
+    );
     return s;
   });
-  return folderScore(folder, scores, seconds, cpuSeconds);
+  return folderScore(folder, scores, seconds, cpuSeconds, peakRss);
 }
 
 function folderScore(
@@ -257,8 +238,9 @@ function folderScore(
   docs: DocumentScore[],
   seconds: number,
   cpuSeconds: number,
+  peakRss = 0,
 ): FolderScore {
-  return { folder, docs, pages: docs.reduce((n, d) => n + d.pages, 0), seconds, cpuSeconds };
+  return { folder, docs, pages: docs.reduce((n, d) => n + d.pages, 0), seconds, cpuSeconds, peakRss };
 }
 
 /** `tesseract --version` first line, or undefined when the CLI is not installed. */
@@ -384,45 +366,72 @@ const sum = (counts: ErrorCounts[]): ErrorCounts => ({
   length: counts.reduce((n, c) => n + c.length, 0),
 });
 
-function folderTable(title: string, folders: FolderScore[]): string {
+const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)}`;
+
+function folderTable(title: string, folders: FolderScore[], local = true): string {
+  const extra = (docs: DocumentScore[], rss: number): string =>
+    local ? ` ${docs.reduce((n, d) => n + wrongTurns(d), 0)} | ${mib(rss)} |` : '';
   const rows = folders.map((f) => {
     const chars = sum(f.docs.map((d) => d.chars));
     const words = sum(f.docs.map((d) => d.words));
     const failures = f.docs.filter((d) => d.error !== undefined).length;
-    return `| ${f.folder} | ${f.docs.length}${failures ? ` (${failures} failed)` : ''} | ${f.pages} | ${f.seconds.toFixed(1)} | ${(f.pages / f.seconds).toFixed(2)} | ${(f.cpuSeconds / f.pages).toFixed(2)} | ${pct(rate(chars))} | ${pct(rate(words))} |`;
+    return `| ${f.folder} | ${f.docs.length}${failures ? ` (${failures} failed)` : ''} | ${f.pages} | ${f.seconds.toFixed(1)} | ${(f.pages / f.seconds).toFixed(2)} | ${(f.cpuSeconds / f.pages).toFixed(2)} | ${pct(rate(chars))} | ${pct(rate(words))} |${extra(f.docs, f.peakRss)}`;
   });
   const all = folders.flatMap((f) => f.docs);
   const pages = folders.reduce((n, f) => n + f.pages, 0);
   const seconds = folders.reduce((n, f) => n + f.seconds, 0);
   const cpu = folders.reduce((n, f) => n + f.cpuSeconds, 0);
+  const rss = Math.max(0, ...folders.map((f) => f.peakRss));
   rows.push(
-    `| **overall** | ${all.length} | ${pages} | ${seconds.toFixed(1)} | ${(pages / seconds).toFixed(2)} | ${(cpu / pages).toFixed(2)} | ${pct(rate(sum(all.map((d) => d.chars))))} | ${pct(rate(sum(all.map((d) => d.words))))} |`,
+    `| **overall** | ${all.length} | ${pages} | ${seconds.toFixed(1)} | ${(pages / seconds).toFixed(2)} | ${(cpu / pages).toFixed(2)} | ${pct(rate(sum(all.map((d) => d.chars))))} | ${pct(rate(sum(all.map((d) => d.words))))} |${extra(all, rss)}`,
   );
   return [
     `### ${title}`,
     '',
-    '| source | docs | pages | seconds | pages/s | CPU s/page | CER | WER |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| source | docs | pages | seconds | pages/s | CPU s/page | CER | WER |${local ? ' wrong turns | peak RSS MiB |' : ''}`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${local ? ' ---: | ---: |' : ''}`,
     ...rows,
   ].join('\n');
 }
 
-function documentTable(local: FolderScore[], native: FolderScore[] | undefined): string {
-  const nativeByPath = new Map(native?.flatMap((f) => f.docs.map((d) => [d.doc.path, d] as const)) ?? []);
-  const header = native
-    ? [
-        '| document | kind | pages | local CER | local WER | native CER | native WER |',
-        '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-      ]
-    : ['| document | kind | pages | local CER | local WER |', '| --- | --- | ---: | ---: | ---: |'];
-  const rows = local.flatMap((f) =>
-    f.docs.map((d) => {
-      const cells = [d.doc.path, d.doc.kind, String(d.pages), pct(rate(d.chars)), pct(rate(d.words))];
-      const n = nativeByPath.get(d.doc.path);
-      if (native) cells.push(n ? pct(rate(n.chars)) : '–', n ? pct(rate(n.words)) : '–');
-      return `| ${cells.join(' | ')} |`;
-    }),
+/** CER of every engine side by side, per source folder and overall. */
+function comparisonTable(results: { name: string; folders: FolderScore[] }[]): string {
+  const folders = results[0]?.folders.map((f) => f.folder) ?? [];
+  const cell = (docs: DocumentScore[]): string => pct(rate(sum(docs.map((d) => d.chars))));
+  const rows = results.map((r) => {
+    const cpu = r.folders.reduce((n, f) => n + f.cpuSeconds, 0) / r.folders.reduce((n, f) => n + f.pages, 0);
+    return `| ${r.name} | ${cell(r.folders.flatMap((f) => f.docs))} | ${pct(rate(sum(r.folders.flatMap((f) => f.docs.map((d) => d.words)))))} | ${cpu.toFixed(2)} | ${folders.map((name) => cell(r.folders.find((f) => f.folder === name)?.docs ?? [])).join(' | ')} |`;
+  });
+  return [
+    '### Side by side',
+    '',
+    `| engine | CER | WER | CPU s/page | ${folders.map((f) => `${f} CER`).join(' | ')} |`,
+    `| --- | ---: | ---: | ---: | ${folders.map(() => '---:').join(' | ')} |`,
+    ...rows,
+  ].join('\n');
+}
+
+function documentTable(results: { name: string; folders: FolderScore[]; local: boolean }[]): string {
+  const byPath = results.map(
+    (r) => new Map(r.folders.flatMap((f) => f.docs.map((d) => [d.doc.path, d] as const))),
   );
+  const header = [
+    `| document | pages | ${results.map((r) => `${r.name} CER | ${r.name} WER${r.local ? ` | ${r.name} turns` : ''}`).join(' | ')} |`,
+    `| --- | ---: | ${results.map((r) => `---: | ---:${r.local ? ' | ---' : ''}`).join(' | ')} |`,
+  ];
+  const docs = results[0]?.folders.flatMap((f) => f.docs.map((d) => d.doc)) ?? [];
+  const rows = docs.map((doc) => {
+    const cells = [doc.path, String(doc.pages)];
+    results.forEach((r, i) => {
+      const d = byPath[i]?.get(doc.path);
+      cells.push(d ? pct(rate(d.chars)) : '–', d ? pct(rate(d.words)) : '–');
+      if (r.local) {
+        const turns = d?.turns?.join('/') ?? '–';
+        cells.push(d !== undefined && wrongTurns(d) > 0 ? `**${turns} (wrong)**` : turns);
+      }
+    });
+    return `| ${cells.join(' | ')} |`;
+  });
   return ['### Per document', '', ...header, ...rows].join('\n');
 }
 
@@ -433,9 +442,12 @@ async function main(): Promise<void> {
       native: { type: 'boolean', default: false },
       'no-local': { type: 'boolean', default: false },
       'no-native': { type: 'boolean', default: false },
+      engines: { type: 'string', default: OCR_ENGINE_NAMES.join(',') },
+      split: { type: 'string' },
       workers: { type: 'string' },
       only: { type: 'string' },
       tune: { type: 'string' },
+      'paddle-tune': { type: 'string' },
       langs: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
@@ -444,8 +456,23 @@ async function main(): Promise<void> {
   const workers = values.workers ? Number(values.workers) : os.availableParallelism();
   const only = values.only?.split(',').filter((s) => s !== '');
   const tuning = values.tune ? (JSON.parse(values.tune) as Partial<EngineTuning>) : {};
+  const paddleTuning = values['paddle-tune']
+    ? (JSON.parse(values['paddle-tune']) as Partial<PaddleTuning>)
+    : {};
+  const engineNames = values['no-local']
+    ? []
+    : values.engines.split(',').filter((e): e is OcrEngineName => {
+        if ((OCR_ENGINE_NAMES as readonly string[]).includes(e)) return true;
+        console.error(`Unknown engine ${e}; known: ${OCR_ENGINE_NAMES.join(', ')}`);
+        process.exit(2);
+      });
+  if (values.split !== undefined && values.split !== 'tune' && values.split !== 'holdout') {
+    console.error('--split takes tune or holdout');
+    process.exit(2);
+  }
   const log = values.quiet ? () => undefined : (line: string) => console.error(line);
-  const docs = await loadCorpus(corpus, only);
+  const everything = await loadCorpus(corpus, only);
+  const docs = values.split === undefined ? everything : splitHalf(everything, values.split);
   if (docs.length === 0) {
     console.error(`No documents selected from ${corpus}`);
     process.exit(2);
@@ -476,97 +503,124 @@ async function main(): Promise<void> {
   const out: string[] = [
     '## OCR benchmark',
     '',
-    `Corpus: ${corpus} (${docs.length} documents, ${docs.reduce((n, d) => n + d.pages, 0)} pages). ` +
+    `Corpus: ${corpus}${values.split ? `, **${values.split} half**` : ''} (${docs.length} documents, ${docs.reduce((n, d) => n + d.pages, 0)} pages). ` +
       `Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}. Workers/processes: ${workers}.`,
     '',
   ];
+  if (values.split !== undefined) {
+    out.push(`Documents of the ${values.split} half: ${docs.map((d) => d.path).join(', ')}.`, '');
+  }
 
   const config: EngineTuning = {
     ...DEFAULT_TUNING,
     ...tuning,
     raster: { ...DEFAULT_TUNING.raster, ...tuning.raster },
   };
+  const paddleConfig: PaddleTuning = {
+    ...DEFAULT_PADDLE_TUNING,
+    ...paddleTuning,
+    raster: { ...DEFAULT_PADDLE_TUNING.raster, ...paddleTuning.raster },
+  };
   const langOf = (doc: CorpusDocument): string => values.langs ?? doc.lang;
-  const localOn = !values['no-local'];
-  let engines: Awaited<ReturnType<typeof startLocal>> | undefined;
-  if (localOn) {
-    log(`Starting the local engine (tesseract.js, ${workers} workers)…`);
-    engines = await startLocal([...new Set(docs.map(langOf))], workers, tuning);
+  const engines: { name: OcrEngineName; run: Awaited<ReturnType<typeof startLocal>> }[] = [];
+  for (const name of engineNames) {
+    log(`Starting the ${name} engine (${workers} workers)…`);
+    engines.push({
+      name,
+      run: await startLocal(name, [...new Set(docs.map(langOf))], workers, tuning, paddleTuning),
+    });
   }
   const tmp = runNativeToo ? await mkdtemp(path.join(os.tmpdir(), 'untxt-bench-')) : undefined;
   const nativeRaster = { ...DEFAULT_TUNING.raster, pdfDpi: NATIVE_PDF_DPI };
-  const local: FolderScore[] = [];
+  const local = new Map<string, FolderScore[]>(engineNames.map((n) => [n, []]));
   const native: FolderScore[] = [];
-  const load = { local: [] as number[], native: [] as number[] };
+  const load: number[] = [];
   try {
     // Engines take turns per source folder, so a change in the machine's load during the run
-    // falls on both instead of on whichever engine ran second.
+    // falls on all of them instead of on whichever engine ran last.
     for (const [folder, group] of groupByFolder(docs)) {
-      if (engines !== undefined) {
-        load.local.push(os.loadavg()[0] ?? 0);
-        log(`Local  ${folder}…`);
-        local.push(await localFolder(folder, group, engines.engineFor, langOf, log));
+      for (const engine of engines) {
+        load.push(os.loadavg()[0] ?? 0);
+        log(`${engine.name} ${folder}…`);
+        local
+          .get(engine.name)
+          ?.push(await localFolder(engine.name, folder, group, engine.run.engineFor, langOf, log));
       }
       if (tmp !== undefined) {
-        load.native.push(os.loadavg()[0] ?? 0);
-        log(`Native ${folder}…`);
+        load.push(os.loadavg()[0] ?? 0);
+        log(`native ${folder}…`);
         native.push(await nativeFolder(folder, group, workers, nativeRaster, tmp, log));
       }
     }
   } finally {
-    await engines?.close();
+    for (const engine of engines) await engine.run.close();
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
   }
-  const loadRange = (values: number[]): string =>
-    `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
   const cores = os.availableParallelism();
-  const busiest = Math.max(...load.local, ...load.native);
+  const busiest = Math.max(...load);
   out.push(
-    `Load average (1 min) as each folder started: ${[
-      ...(localOn ? [`local ${loadRange(load.local)}`] : []),
-      ...(runNativeToo ? [`native ${loadRange(load.native)}`] : []),
-    ].join(', ')} on ${cores} cores. ` +
+    `Load average (1 min) as each folder started: ${Math.min(...load).toFixed(1)}–${busiest.toFixed(1)} on ${cores} cores. ` +
       (busiest > cores
         ? 'Other processes competed for the CPU: wall times are disturbed more than CPU times; repeat the run.'
         : 'No more than the cores: an undisturbed run.'),
     '',
   );
-  if (localOn) {
-    out.push(
-      `Local engine configuration: model \`${config.model}\`, languages ${values.langs ?? 'per document (MANIFEST `lang`)'}, ` +
-        `PDFs at ${config.raster.pdfDpi ?? 300} dpi, psm ${config.psm} (pages ≥ ${config.tallAspect}× taller than wide: psm ${config.tallPsm}), ` +
-        `orientation ${config.detectOrientation ? `by OSD (${config.osdMinCharacters} glyphs) before recognition` : 'not detected'}, ` +
-        `Tesseract parameters ${JSON.stringify(config.params)}.`,
-      '',
-      folderTable(`Local engine (tesseract.js 7, WebAssembly, ${workers} workers)`, local),
-      '',
-    );
+  const results: { name: string; folders: FolderScore[]; local: boolean }[] = [];
+  for (const name of engineNames) {
+    const folders = local.get(name) ?? [];
+    results.push({ name, folders, local: true });
+    if (name === 'tesseract') {
+      out.push(
+        `tesseract engine configuration: model \`${config.model}\`, languages ${values.langs ?? 'per document (MANIFEST `lang`)'}, ` +
+          `PDFs at ${config.raster.pdfDpi ?? 300} dpi, psm ${config.psm} (pages ≥ ${config.tallAspect}× taller than wide: psm ${config.tallPsm}), ` +
+          `orientation ${config.detectOrientation ? `by OSD (${config.osdMinCharacters} glyphs) before recognition` : 'not detected'}, ` +
+          `Tesseract parameters ${JSON.stringify(config.params)}.`,
+        '',
+        folderTable(`tesseract engine (tesseract.js 7, WebAssembly, ${workers} workers)`, folders),
+        '',
+      );
+    } else {
+      out.push(
+        `paddle engine configuration: PP-OCRv4 mobile det/rec (ONNX Runtime, CPU), detector input ≤ ${(paddleConfig.detMaxPixels / 1e6).toFixed(1)} Mpx, ` +
+          `PDFs at ${paddleConfig.raster.pdfDpi ?? 300} dpi, orientation ${paddleConfig.detectOrientation ? 'from box shapes and the direction classifier' : 'not detected'}.`,
+        '',
+        folderTable(`paddle engine (onnxruntime-node, ${workers} pages at once)`, folders),
+        '',
+      );
+    }
   }
   if (runNativeToo) {
+    results.push({ name: 'native', folders: native, local: false });
     out.push(
       folderTable(
         `Native ${version} (CLI defaults, --psm 3, OMP_THREAD_LIMIT=1, ${workers} processes)`,
         native,
+        false,
       ),
       '',
     );
   }
-  if (local.length > 0) out.push(documentTable(local, runNativeToo ? native : undefined), '');
+  if (results.length > 0) out.push(comparisonTable(results), '', documentTable(results), '');
   out.push(
     'Seconds are wall time per source folder with all its documents submitted at once, rendering of PDF ' +
-      'pages included for both engines (PDF pages are rendered by the engine’s pdf.js rasterizer for native ' +
-      `Tesseract too, at ${NATIVE_PDF_DPI} dpi; the local engine renders at ` +
-      `${tuning.raster?.pdfDpi ?? DEFAULT_TUNING.raster.pdfDpi} dpi). CPU s/page is the CPU time of the benchmark ` +
-      'process and its children per page, which is less disturbed by other load than wall time. The local engine is started and warmed up before timing, as a long-running host ' +
+      'pages included for all engines (PDF pages are rendered by the engine’s pdf.js rasterizer for native ' +
+      `Tesseract too, at ${NATIVE_PDF_DPI} dpi; the local engines render at ` +
+      `${config.raster.pdfDpi} dpi (tesseract) and ${paddleConfig.raster.pdfDpi} dpi (paddle)). CPU s/page is the CPU time of the benchmark ` +
+      'process and its children per page, which is less disturbed by other load than wall time. Peak RSS is the whole ' +
+      'benchmark process (all engines that are running share it; run one engine alone with --engines for its own figure). ' +
+      'Wrong turns count pages an engine turned although the manifest presents the document as upright. ' +
+      'Local engines are started and warmed up before timing, as a long-running host ' +
       'would be; native Tesseract starts one process per page. CER/WER are summed edit distances over summed ' +
       'ground-truth lengths after NFKC and whitespace normalisation.',
     '',
     'Reproduce:',
     '',
     '```sh',
-    `npx tsx bench/ocr.ts --corpus ${path.relative(process.cwd(), corpus) || '.'}${runNativeToo ? ' --native' : ''}` +
-      `${values.workers ? ` --workers ${workers}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.tune ? ` --tune '${values.tune}'` : ''}${values.langs ? ` --langs ${values.langs}` : ''}`,
+    `npx tsx bench/ocr.ts --corpus ${path.relative(process.cwd(), corpus) || '.'}${runNativeToo ? ' --native' : ' --no-native'}` +
+      `${values['no-local'] ? ' --no-local' : ` --engines ${engineNames.join(',')}`}${values.split ? ` --split ${values.split}` : ''}` +
+      `${values.workers ? ` --workers ${workers}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.tune ? ` --tune '${values.tune}'` : ''}` +
+      `${values['paddle-tune'] ? ` --paddle-tune '${values['paddle-tune']}'` : ''}${values.langs ? ` --langs ${values.langs}` : ''}`,
     '```',
   );
   console.log(out.join('\n'));

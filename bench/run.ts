@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 const BENCHES: Record<string, string> = {
   pipeline: 'bench/pipeline.ts',
   ocr: 'bench/ocr.ts',
+  'ocr-orientation': 'bench/ocr-orientation.ts',
   web: 'bench/web.ts',
   scale: 'bench/scale.ts',
   burst: 'bench/burst.ts',

@@ -36,7 +36,7 @@ const schema = z.object({
   UNTXT_SIM_ASYNC_START_TPS: z.coerce.number().int().min(1).optional(),
   UNTXT_SIM_MAX_JOBS: z.coerce.number().int().min(1).optional(),
   UNTXT_SIM_CALL_LOG: z.string().min(1).optional(),
-  UNTXT_OCR_ENGINE: z.enum(['tesseract', 'fake']).default('tesseract'),
+  UNTXT_OCR_ENGINE: z.enum(['tesseract', 'paddle', 'fake']).default('tesseract'),
   UNTXT_FAKE_OCR_PAGE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
   LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error', 'silent', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'])

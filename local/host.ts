@@ -32,7 +32,7 @@ import { createHttpGateway } from './gateway/http-gateway.js';
 import { createLambdaContext } from './gateway/lambda-context.js';
 import { createWebSocketGateway } from './gateway/websocket-gateway.js';
 import { createLocalObjectStore } from './object-store/index.js';
-import { createLocalOcrEngine } from './ocr/index.js';
+import { createOcrEngine } from './ocr/engines.js';
 import { createLocalQueue, createLocalQueueMonitor } from './queue/index.js';
 import { loadDefinition, localSubstitutions } from './stepfunctions/definition.js';
 import { createLocalWorkflow } from './stepfunctions/local-workflow.js';
@@ -217,7 +217,10 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
     const engine =
       config.UNTXT_OCR_ENGINE === 'fake'
         ? createFakeOcrEngine({ pageMs: config.UNTXT_FAKE_OCR_PAGE_MS })
-        : createLocalOcrEngine({ languages: config.UNTXT_OCR_LANGS, workers: config.UNTXT_OCR_WORKERS });
+        : createOcrEngine(config.UNTXT_OCR_ENGINE, {
+            languages: config.UNTXT_OCR_LANGS,
+            workers: config.UNTXT_OCR_WORKERS,
+          });
     closers.push(() => engine.close());
     const simulator = createTextractSimulator({
       quotas: {

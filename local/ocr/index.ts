@@ -48,6 +48,12 @@ export interface LocalOcrEngineOptions {
   workers?: number;
 }
 
+/** Diagnostics of one {@link LocalOcrEngine.detectDocumentText} call. */
+export interface DetectOptions {
+  /** Called per page with the clockwise turn (0, 90, 180, 270) the engine applied to read it. */
+  onOrientation?: (page: number, degrees: number) => void;
+}
+
 /** Textract-shaped text detection for any document the platform accepts. */
 export interface LocalOcrEngine {
   /**
@@ -56,12 +62,14 @@ export interface LocalOcrEngine {
    * @param bytes - The document.
    * @param contentType - `application/pdf`, `image/png`, `image/jpeg`, `image/tiff` or `image/webp`.
    * @param onPage - Called after each finished page with the pages done so far and the total.
+   * @param options - Diagnostics (the benchmark's orientation report).
    * @returns Textract `DetectDocumentText` output covering all pages.
    */
   detectDocumentText(
     bytes: Uint8Array,
     contentType: string,
     onPage?: (done: number, total: number) => void,
+    options?: DetectOptions,
   ): Promise<DetectedText>;
   /** Stops the workers. Further calls reject. */
   close(): Promise<void>;
@@ -82,12 +90,18 @@ export interface EngineTuning {
   /** Detect and undo 90/180/270° page rotation. */
   detectOrientation: boolean;
   /**
-   * OSD 180° verdicts from this confidence on are applied unchecked (with 25 glyphs tried, receipts
-   * give 0–6, pages 8–17).
+   * OSD 180° verdicts from this confidence on are considered: the page is read both ways and the
+   * turn kept only if clearly more confident (with 25 glyphs tried, receipts give 0–6, pages 8–17).
    */
   osdMinConfidence: number;
-  /** OSD 90/270° verdicts from this confidence on are applied (one line of text gives about 1.5). */
+  /** OSD 90/270° verdicts from this confidence on are considered (one line of text gives about 1.5). */
   osdSidewaysMinConfidence: number;
+  /** OSD 180° verdicts from this confidence on are applied unchecked. */
+  osdTrustConfidence: number;
+  /** OSD 90/270° verdicts from this confidence on are applied unchecked (turned pages: 6–16). */
+  osdSidewaysTrustConfidence: number;
+  /** Points of mean confidence (0–100) a turned reading must gain over the page as stored. */
+  turnMinGain: number;
   /**
    * Glyphs OSD classifies before it may stop (Tesseract's `min_characters_to_try`; it classifies
    * up to five times as many while undecided). Each glyph is classified in four turns, which is
@@ -113,6 +127,11 @@ export const DEFAULT_TUNING: EngineTuning = {
   detectOrientation: true,
   osdMinConfidence: 5,
   osdSidewaysMinConfidence: 1,
+  // Turned document pages gave OSD confidences of 6.5–16 (sideways) and 8.5+ (upside down) on the
+  // tune half of the corpus; sparse receipts and forms give 0–6 either way (docs/ocr.md).
+  osdTrustConfidence: 8,
+  osdSidewaysTrustConfidence: 6,
+  turnMinGain: 10,
   // Tesseract's default is 50. Half of that still called every page of the corpus right in all four
   // turns, with 180° confidences of 8.5 and more (threshold 5), for a third less OSD time.
   osdMinCharacters: 25,
@@ -160,6 +179,9 @@ export function createLocalOcrEngine(
     detect: config.detectOrientation,
     osdMinConfidence: config.osdMinConfidence,
     osdSidewaysMinConfidence: config.osdSidewaysMinConfidence,
+    osdTrustConfidence: config.osdTrustConfidence,
+    osdSidewaysTrustConfidence: config.osdSidewaysTrustConfidence,
+    turnMinGain: config.turnMinGain,
     verifyBelowConfidence: config.verifyBelowConfidence,
     psm: config.psm,
     tallAspect: config.tallAspect,
@@ -197,7 +219,7 @@ export function createLocalOcrEngine(
   };
 
   return {
-    async detectDocumentText(bytes, contentType, onPage) {
+    async detectDocumentText(bytes, contentType, onPage, detectOptions) {
       if (closed) throw new Error('The OCR engine is closed');
       const workers = await getPool();
       const doc = await openRasterDocument(bytes, contentType, config.raster);
@@ -219,6 +241,7 @@ export function createLocalOcrEngine(
                   done += 1;
                   try {
                     onPage?.(done, total);
+                    detectOptions?.onOrientation?.(index + 1, page.degrees);
                   } catch {
                     // A progress callback must not fail the OCR.
                   }

@@ -11,6 +11,11 @@
  * (Tesseract reads vertical lines fairly confidently), which is why 90/270° verdicts are trusted.
  * Receipt-shaped pages also get their own segmentation mode (one block of text): their columns of
  * item names and prices are one list, not separate text columns.
+ *
+ * A turn is the one step that can make a good page unreadable, so it needs strong evidence: an OSD
+ * verdict is applied unchecked only at a confidence real turned pages reach (documents 6–17) and
+ * sparse upright pages do not; a weaker verdict makes the engine read the page both as stored and
+ * turned, and the turned reading wins only when it is clearly more confident (`turnMinGain`).
  */
 import sharp from 'sharp';
 import type { PageImage } from './rasterize.js';
@@ -19,10 +24,19 @@ import type { RecognizedPage, SlotHandle } from './worker-pool.js';
 export interface OrientationTuning {
   /** Run OSD at all. */
   detect: boolean;
-  /** OSD confidence from which an upside-down verdict (180°) is applied without checking. */
+  /** OSD confidence from which an upside-down verdict (180°) is considered at all. */
   osdMinConfidence: number;
-  /** OSD confidence from which a sideways verdict (90/270°) is applied. */
+  /** OSD confidence from which a sideways verdict (90/270°) is considered at all. */
   osdSidewaysMinConfidence: number;
+  /** OSD confidence from which an upside-down verdict is applied without reading the page both ways. */
+  osdTrustConfidence: number;
+  /** OSD confidence from which a sideways verdict is applied without reading the page both ways. */
+  osdSidewaysTrustConfidence: number;
+  /**
+   * A turned reading replaces the reading as stored only when its mean confidence is higher by at
+   * least this much (0–100 scale): a turn needs clear evidence, an upright page must never lose.
+   */
+  turnMinGain: number;
   /** Mean recognition confidence (0–100) below which turned alternatives are tried. */
   verifyBelowConfidence: number;
   /** Tesseract page segmentation mode of ordinary pages. */
@@ -89,13 +103,30 @@ export async function recognizeUpright(
   // Sideways verdicts are trusted at a low confidence: OSD tells text lines from columns of glyphs
   // well even on a single line, and recognition confidence could not correct it (Tesseract reads
   // vertical lines fairly confidently). Its 0-versus-180 verdicts are what goes wrong on sparse text.
-  const threshold = suggested === 180 ? tuning.osdMinConfidence : tuning.osdSidewaysMinConfidence;
-  const trusted = osd !== undefined && osd.confidence >= threshold;
-  const best = await recognizeAt(trusted ? suggested : 0);
+  const confidence = osd?.confidence ?? 0;
+  const considered =
+    suggested !== 0 &&
+    confidence >= (suggested === 180 ? tuning.osdMinConfidence : tuning.osdSidewaysMinConfidence);
+  const trusted =
+    considered &&
+    confidence >= (suggested === 180 ? tuning.osdTrustConfidence : tuning.osdSidewaysTrustConfidence);
+  /** The turned reading if it is clearly better than `base`, else `base`. */
+  const better = (base: UprightPage, turned: UprightPage): UprightPage =>
+    wordCount(turned.result) > 0 && turned.result.confidence >= base.result.confidence + tuning.turnMinGain
+      ? turned
+      : base;
+
+  let best: UprightPage;
+  if (trusted) {
+    best = await recognizeAt(suggested);
+  } else {
+    best = await recognizeAt(0);
+    // A weak verdict is checked against the page as stored: both readings, the turn must win clearly.
+    if (considered) best = better(best, await recognizeAt(suggested));
+  }
   if (best.result.confidence >= tuning.verifyBelowConfidence || wordCount(best.result) === 0) return best;
 
   // A poor reading may be upside down; confidence decides (and only that flip: it cannot judge
   // sideways turns).
-  const flipped = await recognizeAt((best.degrees + 180) % 360);
-  return flipped.result.confidence > best.result.confidence ? flipped : best;
+  return better(best, await recognizeAt((best.degrees + 180) % 360));
 }
