@@ -46,6 +46,12 @@ import { createAdmitterHandler } from '../lambdas/events/admitter.js';
 import { recordPageProgress } from '../lambdas/core/use-cases/recognition-progress.js';
 
 const REGION = 'local';
+/** What results read by each local engine name as their engine. */
+const LOCAL_ENGINE_NAMES = {
+  tesseract: 'tesseract.js',
+  paddle: 'paddleocr (PP-OCRv4, ONNX Runtime)',
+  fake: 'simulated',
+} as const;
 const ACCOUNT = '000000000000';
 const STAGE = 'local';
 const BUCKET = 'untxt-documents';
@@ -287,7 +293,8 @@ export const startLocalHost = async (config: LocalConfig, options: HostOptions =
       ),
       jobs: simulator.wrapJobs(jobs),
       workflow: lateWorkflow,
-      engineName: 'tesseract.js',
+      // Stored with each result (`engine`), so a result says which recognizer read it.
+      engineName: LOCAL_ENGINE_NAMES[config.UNTXT_OCR_ENGINE],
     };
     const steps = createWorkflowHandlers(workflowDeps);
     // Each state runs with its function's timeout on AWS (lib/config/function-settings.ts).
