@@ -77,7 +77,19 @@ describe('Burst against a throttling Textract', () => {
 
     // Act
     await drop(heavy, heavyNames);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The light user arrives while the heavy user's backlog waits (on a loaded machine the drop
+    // scanner and the first runs can take seconds to get there, so wait for it rather than a time).
+    const backlogDeadline = Date.now() + 30_000;
+    while (Date.now() < backlogDeadline) {
+      const { n } = await host.host.database.db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('stage', '=', 'capacity')
+        .where('status', '=', 'queued')
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= 8) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await drop(light, lightNames);
     const deadline = Date.now() + 90_000;
     let tasks: Array<{
