@@ -5,7 +5,8 @@ import {
   PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
+import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectHead, ObjectStore, PresignedUpload } from '../../core/ports.js';
 import { isServiceError } from './sdk-errors.js';
 
@@ -45,10 +46,6 @@ export function createS3ObjectStore(settings: S3ObjectStoreSettings): ObjectStor
         conditions.push(sse, sseKey);
       }
       const expiresAt = new Date(Date.now() + expiresInSeconds * 1000).toISOString();
-      // Imported on first use: only the API's upload route presigns a POST, and the pipeline functions
-      // share this adapter. In the one-file bundle esbuild wraps the presigner in an init function, so
-      // its modules are evaluated by the first upload rather than at every function's cold start.
-      const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
       const post = await createPresignedPost(client, {
         Bucket: bucket,
         Key: key,
@@ -66,8 +63,6 @@ export function createS3ObjectStore(settings: S3ObjectStoreSettings): ObjectStor
         ...(downloadName !== undefined && { ResponseContentDisposition: contentDisposition(downloadName) }),
         ...(contentType !== undefined && { ResponseContentType: contentType }),
       });
-      // Imported on first use, like the POST presigner above (only the API's result routes presign GETs).
-      const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
       return getSignedUrl(client, command, { expiresIn: expiresInSeconds });
     },
 
