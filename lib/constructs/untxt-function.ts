@@ -23,10 +23,22 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** The Lambda runtime every function uses (the handlers are tested on Node 20 and 22). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 
+/** The module every function bundle gets in place of `node:http` (see the file for why). */
+const HTTP_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/http.cts');
+
+/** The module the Download bundle gets in place of `sharp`: the layer's copy, loaded as CommonJS. */
+const SHARP_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/sharp.cts');
+
 /**
- * The esbuild settings of every untxt function: minified ESM with external source maps, the AWS SDK
- * bundled, sharp left to the layer when the code imports it. Exported so that `bench/bundles.ts`
- * builds its hello-world baseline exactly the same way.
+ * The esbuild settings of every untxt function: one minified ESM file with linked source maps, the
+ * AWS SDK bundled, sharp left to the layer when the code imports it (and loaded from there as
+ * CommonJS), `node:http` taken as CommonJS. Exported so that `bench/bundles.ts` builds its
+ * hello-world baseline exactly the same way.
+ *
+ * The two shims are esbuild `alias`es passed through NodejsFunction's `esbuildArgs`, which CDK
+ * renders as `--alias:node:http=<path>` after its own arguments (`toCliArgsArray` in
+ * `aws-lambda-nodejs/lib/bundling.js`). The bundle stays one file: no code splitting, no second
+ * build; what a cold start loads is what the deployment package's `index.mjs` imports.
  *
  * @param needsSharp - The function's code imports sharp (it then comes from `SharpLayer`).
  * @returns The `bundling` prop of `NodejsFunction`.
@@ -37,7 +49,11 @@ export function untxtBundling(needsSharp: boolean): BundlingOptions {
     target: 'node22',
     minify: true,
     sourceMap: true,
-    sourceMapMode: SourceMapMode.EXTERNAL,
+    // DEFAULT (esbuild's `linked`): the bundle ends with `//# sourceMappingURL=index.mjs.map`, without
+    // which the functions' `--enable-source-maps` finds no map and stack traces stay minified
+    // (EXTERNAL writes the map but no reference to it). Reading the map costs import time, see
+    // docs/aws.md "Bundle budget".
+    sourceMapMode: SourceMapMode.DEFAULT,
     sourcesContent: false,
     mainFields: ['module', 'main'],
     // ESM bundles of CommonJS dependencies (pg, …) still call require(): give them one.
@@ -45,6 +61,13 @@ export function untxtBundling(needsSharp: boolean): BundlingOptions {
       "import { createRequire as __untxtCreateRequire } from 'node:module'; const require = __untxtCreateRequire(import.meta.url);",
     // Bundle the SDK too: the versions the handlers were tested with, not the runtime's.
     externalModules: needsSharp ? ['sharp'] : [],
+    esbuildArgs: {
+      // The SDK's ESM builds import `node:http`; as an ES module Node builds its facade by reading
+      // every export, including the `WebSocket` getters that load Node's bundled undici.
+      '--alias:http': HTTP_SHIM,
+      '--alias:node:http': HTTP_SHIM,
+      ...(needsSharp && { '--alias:sharp': SHARP_SHIM }),
+    },
     tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
   };
 }

@@ -19,7 +19,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import {
@@ -569,6 +569,26 @@ describe.skipIf(missing.length > 0)('Bundles: the synthesized functions, end to 
     }
   });
 
+  it('names a source map at the end of every bundle, so --enable-source-maps maps stack traces', () => {
+    // Prepare
+    const files = Object.values(synthesized.functions).flatMap((fn) =>
+      readdirSync(fn.codeDir, { recursive: true })
+        .map(String)
+        .filter((file) => file.endsWith('.mjs'))
+        .map((file) => join(fn.codeDir, file)),
+    );
+
+    // Act
+    const unmapped = files.filter((file) => {
+      const reference = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(file, 'utf8'));
+      return !reference || !existsSync(join(dirname(file), reference[1]!));
+    });
+
+    // Assess: one file per function (no chunks), each naming a map that is there
+    expect(files).toHaveLength(Object.keys(synthesized.functions).length);
+    expect(unmapped).toEqual([]);
+  });
+
   it('migrated the database through the migrate function, as the custom resource does', async () => {
     // Prepare: beforeAll invoked the migrate bundle with CloudFormation's Create event
 
@@ -797,7 +817,8 @@ describe.skipIf(missing.length > 0)('Bundles: the synthesized functions, end to 
     expect(fn.layerDirs).toHaveLength(1);
     await expect(init).rejects.toMatchObject({
       name: 'Runtime.ImportModuleError',
-      message: expect.stringContaining("Cannot find package 'sharp'"),
+      // The bundle loads sharp with require (lib/bundle-shims/sharp.cts), hence CommonJS's wording
+      message: expect.stringContaining("Cannot find module 'sharp'"),
     });
   });
 });
