@@ -102,6 +102,12 @@ export interface EngineTuning {
   osdSidewaysTrustConfidence: number;
   /** Points of mean confidence (0–100) a turned reading must gain over the page as stored. */
   turnMinGain: number;
+  /** What a turned reading is judged by (see `OrientationTuning.turnEvidence`). */
+  turnEvidence: 'meanConfidence' | 'confidentText';
+  /** With `confidentText`, and for wide pages: the factor of confidently read text a turn must reach. */
+  turnMinTextRatio: number;
+  /** Also read a very wide page that nothing turned at 90° and 270° (see `OrientationTuning.wideTurnCheck`). */
+  wideTurnCheck: boolean;
   /**
    * Glyphs OSD classifies before it may stop (Tesseract's `min_characters_to_try`; it classifies
    * up to five times as many while undecided). Each glyph is classified in four turns, which is
@@ -132,6 +138,11 @@ export const DEFAULT_TUNING: EngineTuning = {
   osdTrustConfidence: 8,
   osdSidewaysTrustConfidence: 6,
   turnMinGain: 10,
+  turnEvidence: 'meanConfidence',
+  turnMinTextRatio: 1.5,
+  // Sideways receipts: 7 → 3 of 24 turned pages missed on the tune half, 43 → 37 of 84 on the unseen
+  // corpus, no upright page turned (docs/ocr.md).
+  wideTurnCheck: true,
   // Tesseract's default is 50. Half of that still called every page of the corpus right in all four
   // turns, with 180° confidences of 8.5 and more (threshold 5), for a third less OSD time.
   osdMinCharacters: 25,
@@ -182,6 +193,9 @@ export function createLocalOcrEngine(
     osdTrustConfidence: config.osdTrustConfidence,
     osdSidewaysTrustConfidence: config.osdSidewaysTrustConfidence,
     turnMinGain: config.turnMinGain,
+    turnEvidence: config.turnEvidence,
+    turnMinTextRatio: config.turnMinTextRatio,
+    wideTurnCheck: config.wideTurnCheck,
     verifyBelowConfidence: config.verifyBelowConfidence,
     psm: config.psm,
     tallAspect: config.tallAspect,

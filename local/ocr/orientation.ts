@@ -37,6 +37,21 @@ export interface OrientationTuning {
    * least this much (0–100 scale): a turn needs clear evidence, an upright page must never lose.
    */
   turnMinGain: number;
+  /**
+   * What a turned reading is judged by against the page as stored: `meanConfidence` (its mean word
+   * confidence must gain `turnMinGain` points) or `confidentText` (its confidently read text, the sum
+   * of characters × confidence, must be `turnMinTextRatio` times as much). Tesseract reads a page
+   * turned 90° at about its upright mean confidence but finds far less text on a sideways receipt.
+   */
+  turnEvidence: 'meanConfidence' | 'confidentText';
+  /** With `confidentText`: how many times the stored reading's confident text a turn must read. */
+  turnMinTextRatio: number;
+  /**
+   * Read a page far wider than tall (`tallAspect`) that nothing turned also turned 90° and 270°, and
+   * keep a turn that reads `turnMinTextRatio` times the confident text: such a page is most likely a
+   * receipt scanned sideways, on which OSD finds too few glyphs to say so.
+   */
+  wideTurnCheck: boolean;
   /** Mean recognition confidence (0–100) below which turned alternatives are tried. */
   verifyBelowConfidence: number;
   /** Tesseract page segmentation mode of ordinary pages. */
@@ -64,6 +79,16 @@ function wordCount(page: RecognizedPage): number {
   return count;
 }
 
+/** Characters read, each weighted by its word's confidence (0–1): how much text a reading found for sure. */
+export function confidentText(page: RecognizedPage): number {
+  let total = 0;
+  for (const block of page.blocks)
+    for (const p of block.paragraphs)
+      for (const l of p.lines)
+        for (const w of l.words) total += (w.text.trim().length * Math.max(0, w.confidence)) / 100;
+  return total;
+}
+
 /**
  * Recognizes a page in its upright orientation.
  *
@@ -77,7 +102,16 @@ export async function recognizeUpright(
   image: PageImage,
   tuning: OrientationTuning,
 ): Promise<UprightPage> {
-  const recognizeAt = async (degrees: number): Promise<UprightPage> => {
+  const readings = new Map<number, Promise<UprightPage>>();
+  const recognizeAt = (degrees: number): Promise<UprightPage> => {
+    let reading = readings.get(degrees);
+    if (!reading) {
+      reading = read(degrees);
+      readings.set(degrees, reading);
+    }
+    return reading;
+  };
+  const read = async (degrees: number): Promise<UprightPage> => {
     let { png, width, height } = image;
     if (degrees !== 0) {
       const turned = await sharp(png)
@@ -111,10 +145,15 @@ export async function recognizeUpright(
     considered &&
     confidence >= (suggested === 180 ? tuning.osdTrustConfidence : tuning.osdSidewaysTrustConfidence);
   /** The turned reading if it is clearly better than `base`, else `base`. */
-  const better = (base: UprightPage, turned: UprightPage): UprightPage =>
-    wordCount(turned.result) > 0 && turned.result.confidence >= base.result.confidence + tuning.turnMinGain
-      ? turned
-      : base;
+  const better = (base: UprightPage, turned: UprightPage): UprightPage => {
+    if (wordCount(turned.result) === 0) return base;
+    const wins =
+      tuning.turnEvidence === 'confidentText'
+        ? confidentText(turned.result) >= confidentText(base.result) * tuning.turnMinTextRatio &&
+          confidentText(turned.result) > 0
+        : turned.result.confidence >= base.result.confidence + tuning.turnMinGain;
+    return wins ? turned : base;
+  };
 
   let best: UprightPage;
   if (trusted) {
@@ -123,6 +162,21 @@ export async function recognizeUpright(
     best = await recognizeAt(0);
     // A weak verdict is checked against the page as stored: both readings, the turn must win clearly.
     if (considered) best = better(best, await recognizeAt(suggested));
+  }
+  if (
+    tuning.wideTurnCheck &&
+    !trusted &&
+    best.degrees === 0 &&
+    image.width >= image.height * tuning.tallAspect
+  ) {
+    // Tesseract reads a sideways receipt at about its upright mean confidence, but finds far less text.
+    const stored = confidentText(best.result);
+    for (const degrees of [90, 270]) {
+      const turned = await recognizeAt(degrees);
+      const text = confidentText(turned.result);
+      if (text > 0 && text >= stored * tuning.turnMinTextRatio && text > confidentText(best.result))
+        best = turned;
+    }
   }
   if (best.result.confidence >= tuning.verifyBelowConfidence || wordCount(best.result) === 0) return best;
 

@@ -11,14 +11,17 @@ const TUNING: OrientationTuning = {
   osdTrustConfidence: 8,
   osdSidewaysTrustConfidence: 6,
   turnMinGain: 10,
+  turnEvidence: 'meanConfidence',
+  turnMinTextRatio: 1.5,
+  wideTurnCheck: false,
   verifyBelowConfidence: 50,
   psm: '3',
   tallAspect: 1.8,
   tallPsm: '6',
 };
 
-/** A page that reads with `confidence` and one word. */
-const page = (confidence: number): RecognizedPage => ({
+/** A page that reads `words` words of four letters, each with `confidence`. */
+const page = (confidence: number, words = 1): RecognizedPage => ({
   confidence,
   blocks: [
     {
@@ -29,7 +32,11 @@ const page = (confidence: number): RecognizedPage => ({
               text: 'word',
               confidence,
               bbox: { x0: 0, y0: 0, x1: 10, y1: 10 },
-              words: [{ text: 'word', confidence, bbox: { x0: 0, y0: 0, x1: 10, y1: 10 } }],
+              words: Array.from({ length: words }, () => ({
+                text: 'word',
+                confidence,
+                bbox: { x0: 0, y0: 0, x1: 10, y1: 10 },
+              })),
             },
           ],
         },
@@ -45,6 +52,7 @@ const page = (confidence: number): RecognizedPage => ({
 function fakeSlot(
   verdict: { degrees: number; confidence: number },
   confidence: { wide: number; tall: number },
+  words: { wide: number; tall: number } = { wide: 1, tall: 1 },
 ): SlotHandle & { readings: number } {
   const slot = {
     readings: 0,
@@ -52,18 +60,18 @@ function fakeSlot(
     async recognize(png: Buffer): Promise<RecognizedPage> {
       slot.readings += 1;
       const { width = 0, height = 0 } = await sharp(png).metadata();
-      return page(width > height ? confidence.wide : confidence.tall);
+      return width > height ? page(confidence.wide, words.wide) : page(confidence.tall, words.tall);
     },
   };
   return slot;
 }
 
-const image = async (): Promise<{ png: Buffer; width: number; height: number }> => ({
-  png: await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } })
+const image = async (width = 300, height = 200): Promise<{ png: Buffer; width: number; height: number }> => ({
+  png: await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
     .png()
     .toBuffer(),
-  width: 300,
-  height: 200,
+  width,
+  height,
 });
 
 describe('Function: recognizeUpright', () => {
@@ -110,6 +118,67 @@ describe('Function: recognizeUpright', () => {
 
     // Act
     const result = await recognizeUpright(slot, await image(), TUNING);
+
+    // Assess
+    expect(result.degrees).toBe(0);
+    expect(slot.readings).toBe(1);
+  });
+
+  it('judged by confidently read text, turns a sideways receipt read about as confidently but with far less text', async () => {
+    // Prepare: stored sideways, Tesseract finds 10 words at 76; turned, 30 words at 78
+    const slot = fakeSlot({ degrees: 90, confidence: 2 }, { wide: 76, tall: 78 }, { wide: 10, tall: 30 });
+    const byText: OrientationTuning = { ...TUNING, turnEvidence: 'confidentText' };
+
+    // Act
+    const byMean = await recognizeUpright(slot, await image(), TUNING);
+    const byTextResult = await recognizeUpright(slot, await image(), byText);
+
+    // Assess
+    expect(byMean.degrees).toBe(0);
+    expect(byTextResult.degrees).toBe(90);
+  });
+
+  it('judged by confidently read text, keeps a page as stored when the turn reads about as much', async () => {
+    // Prepare: a whole page Tesseract reads in either frame (20 words at 90 against 22 at 92)
+    const slot = fakeSlot({ degrees: 90, confidence: 2 }, { wide: 90, tall: 92 }, { wide: 20, tall: 22 });
+
+    // Act
+    const result = await recognizeUpright(slot, await image(), { ...TUNING, turnEvidence: 'confidentText' });
+
+    // Assess
+    expect(result.degrees).toBe(0);
+  });
+
+  it('reads a very wide page with no verdict turned both ways and keeps the turn that reads far more text', async () => {
+    // Prepare: a receipt scanned sideways (400 × 200); OSD says nothing; turned, three times the text
+    const slot = fakeSlot({ degrees: 0, confidence: 0 }, { wide: 76, tall: 78 }, { wide: 10, tall: 30 });
+
+    // Act
+    const result = await recognizeUpright(slot, await image(400, 200), { ...TUNING, wideTurnCheck: true });
+
+    // Assess
+    expect(result.degrees).toBe(90);
+    expect(slot.readings).toBe(3);
+  });
+
+  it('keeps a very wide upright page as stored when the turned readings find less text', async () => {
+    // Prepare
+    const slot = fakeSlot({ degrees: 0, confidence: 0 }, { wide: 90, tall: 60 }, { wide: 30, tall: 5 });
+
+    // Act
+    const result = await recognizeUpright(slot, await image(400, 200), { ...TUNING, wideTurnCheck: true });
+
+    // Assess
+    expect(result.degrees).toBe(0);
+    expect(slot.readings).toBe(3);
+  });
+
+  it('does not read a page of ordinary shape turned when nothing suggests it', async () => {
+    // Prepare
+    const slot = fakeSlot({ degrees: 0, confidence: 0 }, { wide: 76, tall: 78 }, { wide: 10, tall: 30 });
+
+    // Act
+    const result = await recognizeUpright(slot, await image(300, 200), { ...TUNING, wideTurnCheck: true });
 
     // Assess
     expect(result.degrees).toBe(0);
