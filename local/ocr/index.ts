@@ -21,6 +21,7 @@ import { recognizeUpright } from './orientation.js';
 import type { OrientationTuning } from './orientation.js';
 import { toTextractBlocks } from './textract.js';
 import { OcrWorkerPool } from './worker-pool.js';
+import { startedOnce } from './started-once.js';
 
 export { OcrError } from './errors.js';
 export type { OcrErrorCode, OcrErrorName } from './errors.js';
@@ -183,7 +184,6 @@ export function createLocalOcrEngine(
       ? Math.floor(requested)
       : os.availableParallelism();
   let langDir: LanguageDir | undefined;
-  let pool: Promise<OcrWorkerPool> | undefined;
   let closed = false;
 
   const orientation: OrientationTuning = {
@@ -221,21 +221,13 @@ export function createLocalOcrEngine(
       startTimeoutMs: 60_000,
     });
   };
-  const getPool = (): Promise<OcrWorkerPool> => {
-    if (pool === undefined) {
-      pool = startPool();
-      // A failed start (a missing language package) is not kept: the next document tries again.
-      pool.catch(() => {
-        pool = undefined;
-      });
-    }
-    return pool;
-  };
+  // Started on first use; a failed start (a missing language package) is retried by the next document.
+  const pool = startedOnce(startPool);
 
   return {
     async detectDocumentText(bytes, contentType, onPage, detectOptions) {
       if (closed) throw new Error('The OCR engine is closed');
-      const workers = await getPool();
+      const workers = await pool.get();
       const doc = await openRasterDocument(bytes, contentType, config.raster);
       const total = doc.pageCount;
       let done = 0;
@@ -286,7 +278,7 @@ export function createLocalOcrEngine(
     },
     async close() {
       closed = true;
-      await (await pool?.catch(() => undefined))?.close();
+      await (await pool.current()?.catch(() => undefined))?.close();
       langDir?.remove();
     },
   };

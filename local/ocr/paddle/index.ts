@@ -25,6 +25,7 @@ import { flipBox, rotateGray, writeCrop } from './image.js';
 import type { GrayImage } from './image.js';
 import { loadAlphabet, paddleModelFiles } from './models.js';
 import { DEFAULT_READING_ORDER, readingOrder } from './reading-order.js';
+import { startedOnce } from '../started-once.js';
 
 /** Tuning of the Paddle engine; the defaults are what `bench/ocr.ts` measured best. */
 export interface PaddleTuning {
@@ -360,7 +361,6 @@ export function createPaddleOcrEngine(
     requested !== undefined && Number.isFinite(requested) && requested >= 1
       ? Math.floor(requested)
       : os.availableParallelism();
-  let models: Promise<Models> | undefined;
   let closed = false;
   let running = 0;
   const waiting: (() => void)[] = [];
@@ -376,15 +376,7 @@ export function createPaddleOcrEngine(
     if (next) next();
     else running -= 1;
   };
-  const getModels = (): Promise<Models> => {
-    if (models === undefined) {
-      models = loadModels();
-      models.catch(() => {
-        models = undefined;
-      });
-    }
-    return models;
-  };
+  const models = startedOnce(loadModels);
 
   return {
     async detectDocumentText(
@@ -394,7 +386,7 @@ export function createPaddleOcrEngine(
       detectOptions?: DetectOptions,
     ): Promise<DetectedText> {
       if (closed) throw new Error('The OCR engine is closed');
-      const loaded = await getModels();
+      const loaded = await models.get();
       const doc = await openRasterDocument(bytes, contentType, config.raster);
       const total = doc.pageCount;
       let done = 0;
@@ -429,8 +421,7 @@ export function createPaddleOcrEngine(
     },
     async close() {
       closed = true;
-      const loaded = await models?.catch(() => undefined);
-      models = undefined;
+      const loaded = await models.current()?.catch(() => undefined);
       await Promise.all([loaded?.det.release(), loaded?.rec.release(), loaded?.cls.release()]);
     },
   };
