@@ -55,6 +55,25 @@ export interface DetectOptions {
   onOrientation?: (page: number, degrees: number) => void;
 }
 
+/**
+ * Tells the caller a page is done: pages done so far (`onPage`) and the page's turn
+ * (`onOrientation`). A callback that throws must not fail the OCR, so its error is dropped.
+ */
+export function reportPageDone(
+  callbacks: {
+    onPage?: ((done: number, total: number) => void) | undefined;
+    options?: DetectOptions | undefined;
+  },
+  progress: { done: number; total: number; page: number; degrees: number },
+): void {
+  try {
+    callbacks.onPage?.(progress.done, progress.total);
+    callbacks.options?.onOrientation?.(progress.page, progress.degrees);
+  } catch {
+    // A progress callback must not fail the OCR.
+  }
+}
+
 /** Textract-shaped text detection for any document the platform accepts. */
 export interface LocalOcrEngine {
   /**
@@ -245,12 +264,10 @@ export function createLocalOcrEngine(
               .then(
                 (page) => {
                   done += 1;
-                  try {
-                    onPage?.(done, total);
-                    detectOptions?.onOrientation?.(index + 1, page.degrees);
-                  } catch {
-                    // A progress callback must not fail the OCR.
-                  }
+                  reportPageDone(
+                    { onPage, options: detectOptions },
+                    { done, total, page: index + 1, degrees: page.degrees },
+                  );
                   return toTextractBlocks(page.result, {
                     page: index + 1,
                     width: page.width,

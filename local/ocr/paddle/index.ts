@@ -17,6 +17,7 @@ import { openRasterDocument } from '../rasterize.js';
 import type { PageImage, RasterOptions } from '../rasterize.js';
 import { toTextractBlocks } from '../textract.js';
 import type { RecognizedPage, TesseractLine, TesseractWord } from '../worker-pool.js';
+import { reportPageDone } from '../index.js';
 import type { DetectOptions, LocalOcrEngine } from '../index.js';
 import { ctcGreedyDecode, insertGapSpaces, splitWords } from './ctc.js';
 import { boxesFromProbabilityMap, DEFAULT_DB_OPTIONS } from './db-postprocess.js';
@@ -397,12 +398,10 @@ export function createPaddleOcrEngine(
             try {
               const page = await readPage(loaded, await doc.renderPage(index), config);
               done += 1;
-              try {
-                onPage?.(done, total);
-                detectOptions?.onOrientation?.(index + 1, page.degrees);
-              } catch {
-                // A progress callback must not fail the OCR.
-              }
+              reportPageDone(
+                { onPage, options: detectOptions },
+                { done, total, page: index + 1, degrees: page.degrees },
+              );
               return toTextractBlocks(page.result, {
                 page: index + 1,
                 width: page.width,
