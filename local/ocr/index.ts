@@ -95,47 +95,20 @@ export interface LocalOcrEngine {
   close(): Promise<void>;
 }
 
-/** Tuning knobs; the defaults are what the OCR benchmark (`bench/ocr.ts`) measured best. */
-export interface EngineTuning {
+/**
+ * Tuning knobs; the defaults are what the OCR benchmark (`bench/ocr.ts`) measured best. The
+ * segmentation and orientation knobs are `recognizeUpright`'s own (see `OrientationTuning`).
+ */
+export interface EngineTuning extends Omit<OrientationTuning, 'detect'> {
   model: TraineddataVariant;
-  /** Tesseract page segmentation mode; 3 = fully automatic (columns, blocks). */
-  psm: string;
-  /**
-   * Pages at least this many times taller than wide (receipts, till rolls) are one column of text:
-   * they are read with `tallPsm`, and their lines stay whole instead of being split into blocks.
-   */
-  tallAspect: number;
-  /** Segmentation mode for tall pages; 6 = one uniform block of text. */
-  tallPsm: string;
-  /** Detect and undo 90/180/270° page rotation. */
+  /** Detect and undo 90/180/270° page rotation (`OrientationTuning.detect`). */
   detectOrientation: boolean;
-  /**
-   * OSD 180° verdicts from this confidence on are considered: the page is read both ways and the
-   * turn kept only if clearly more confident (with 25 glyphs tried, receipts give 0–6, pages 8–17).
-   */
-  osdMinConfidence: number;
-  /** OSD 90/270° verdicts from this confidence on are considered (one line of text gives about 1.5). */
-  osdSidewaysMinConfidence: number;
-  /** OSD 180° verdicts from this confidence on are applied unchecked. */
-  osdTrustConfidence: number;
-  /** OSD 90/270° verdicts from this confidence on are applied unchecked (turned pages: 6–16). */
-  osdSidewaysTrustConfidence: number;
-  /** Points of mean confidence (0–100) a turned reading must gain over the page as stored. */
-  turnMinGain: number;
-  /** What a turned reading is judged by (see `OrientationTuning.turnEvidence`). */
-  turnEvidence: 'meanConfidence' | 'confidentText';
-  /** With `confidentText`, and for wide pages: the factor of confidently read text a turn must reach. */
-  turnMinTextRatio: number;
-  /** Also read a very wide page that nothing turned at 90° and 270° (see `OrientationTuning.wideTurnCheck`). */
-  wideTurnCheck: boolean;
   /**
    * Glyphs OSD classifies before it may stop (Tesseract's `min_characters_to_try`; it classifies
    * up to five times as many while undecided). Each glyph is classified in four turns, which is
    * most of OSD's time.
    */
   osdMinCharacters: number;
-  /** Pages read with a mean confidence below this are also tried turned (see orientation.ts). */
-  verifyBelowConfidence: number;
   minWordConfidence: number;
   raster: RasterOptions;
   /** Extra Tesseract parameters. */
@@ -205,21 +178,7 @@ export function createLocalOcrEngine(
   let langDir: LanguageDir | undefined;
   let closed = false;
 
-  const orientation: OrientationTuning = {
-    detect: config.detectOrientation,
-    osdMinConfidence: config.osdMinConfidence,
-    osdSidewaysMinConfidence: config.osdSidewaysMinConfidence,
-    osdTrustConfidence: config.osdTrustConfidence,
-    osdSidewaysTrustConfidence: config.osdSidewaysTrustConfidence,
-    turnMinGain: config.turnMinGain,
-    turnEvidence: config.turnEvidence,
-    turnMinTextRatio: config.turnMinTextRatio,
-    wideTurnCheck: config.wideTurnCheck,
-    verifyBelowConfidence: config.verifyBelowConfidence,
-    psm: config.psm,
-    tallAspect: config.tallAspect,
-    tallPsm: config.tallPsm,
-  };
+  const orientation: OrientationTuning = { ...config, detect: config.detectOrientation };
 
   const startPool = async (): Promise<OcrWorkerPool> => {
     // Resolved on first use so a missing language fails the document, not the host's start-up.

@@ -24,13 +24,16 @@ import type { RecognizedPage, SlotHandle } from './worker-pool.js';
 export interface OrientationTuning {
   /** Run OSD at all. */
   detect: boolean;
-  /** OSD confidence from which an upside-down verdict (180°) is considered at all. */
+  /**
+   * OSD confidence from which an upside-down verdict (180°) is considered at all (with 25 glyphs
+   * tried, receipts give 0–6, pages 8–17).
+   */
   osdMinConfidence: number;
-  /** OSD confidence from which a sideways verdict (90/270°) is considered at all. */
+  /** OSD confidence from which a sideways verdict (90/270°) is considered at all (one line: about 1.5). */
   osdSidewaysMinConfidence: number;
   /** OSD confidence from which an upside-down verdict is applied without reading the page both ways. */
   osdTrustConfidence: number;
-  /** OSD confidence from which a sideways verdict is applied without reading the page both ways. */
+  /** OSD confidence from which a sideways verdict is applied without reading the page both ways (turned pages: 6–16). */
   osdSidewaysTrustConfidence: number;
   /**
    * A turned reading replaces the reading as stored only when its mean confidence is higher by at
@@ -54,7 +57,7 @@ export interface OrientationTuning {
   wideTurnCheck: boolean;
   /** Mean recognition confidence (0–100) below which turned alternatives are tried. */
   verifyBelowConfidence: number;
-  /** Tesseract page segmentation mode of ordinary pages. */
+  /** Tesseract page segmentation mode of ordinary pages; 3 = fully automatic (columns, blocks). */
   psm: string;
   /** Pages at least this many times taller than wide are receipts or till rolls. */
   tallAspect: number;
