@@ -81,9 +81,9 @@ export async function ensureUser(
   try {
     return await upsert(db);
   } catch (error) {
-    const conflict = toUserConflict(error);
-    if (!(conflict instanceof ConflictError) || constraintName(error) !== 'users_email_unique')
-      throw conflict;
+    // Only the email being taken is worth a second try; anything else is answered as before.
+    if (sqlState(error) !== '23505' || constraintName(error) !== 'users_email_unique')
+      throw toUserConflict(error);
   }
   try {
     return await inTransaction(db, async (trx) => {
