@@ -13,6 +13,12 @@ import { startTestHost, type SocketClient, type TestHost, type TestUser } from '
 
 const QUOTAS = { sync: 2, async: 1, jobs: 1 };
 
+/** Calls `ready` every 100 ms until it says so or `ms` pass (the assertions after it tell which). */
+const pollUntil = async (ready: () => Promise<boolean>, ms: number) => {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && !(await ready())) await new Promise((resolve) => setTimeout(resolve, 100));
+};
+
 /** Most events within any one-second window. */
 const peakPerSecond = (times: number[]) => {
   const sorted = [...times].sort((a, b) => a - b);
@@ -79,37 +85,31 @@ describe('Burst against a throttling Textract', () => {
     await drop(heavy, heavyNames);
     // The light user arrives while the heavy user's backlog waits (on a loaded machine the drop
     // scanner and the first runs can take seconds to get there, so wait for it rather than a time).
-    const backlogDeadline = Date.now() + 30_000;
-    while (Date.now() < backlogDeadline) {
+    await pollUntil(async () => {
       const { n } = await host.host.database.db
         .selectFrom('tasks')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('stage', '=', 'capacity')
         .where('status', '=', 'queued')
         .executeTakeFirstOrThrow();
-      if (Number(n) >= 8) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      return Number(n) >= 8;
+    }, 30_000);
     await drop(light, lightNames);
-    const deadline = Date.now() + 90_000;
     let tasks: Array<{
       user_id: string;
       status: string;
       completed_at: Date | null;
       error_code: string | null;
     }> = [];
-    while (Date.now() < deadline) {
+    await pollUntil(async () => {
       tasks = await host.host.database.db
         .selectFrom('tasks')
         .select(['user_id', 'status', 'completed_at', 'error_code'])
         .execute();
-      if (
-        tasks.length === 32 &&
-        tasks.every((task) => task.status === 'completed' || task.status === 'failed')
-      )
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+      return (
+        tasks.length === 32 && tasks.every((task) => task.status === 'completed' || task.status === 'failed')
+      );
+    }, 90_000);
 
     // Assess: everything completed
     expect(tasks.filter((task) => task.status === 'completed')).toHaveLength(32);
