@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uploadSlowly } from '../helpers/slow-upload.js';
 import { corruptPdf, encryptedPdf, makePngBomb, renderTextPng } from '../fixtures/documents.js';
 import {
   startTestHost,
@@ -235,31 +236,11 @@ describe('Local platform: bad input gets a clear 4xx or a failed task, never a 5
       const total = 12 * 1024 * 1024;
 
       // Act
-      const outcome = await new Promise<{ status?: number; body?: string; error?: string }>((resolve) => {
-        const req = request(`${t.url}/api/tasks`, {
-          method: 'POST',
-          headers: {
-            Authorization: `Bearer ${user.token}`,
-            'Content-Type': 'application/json',
-            'Content-Length': total,
-          },
-        });
-        req.on('response', (res) => {
-          let body = '';
-          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
-        let sent = 0;
-        const piece = Buffer.alloc(64 * 1024, 0x20);
-        const writeMore = (): void => {
-          if (sent >= total) return void req.end();
-          sent += piece.length;
-          req.write(piece);
-          setTimeout(writeMore, 2);
-        };
-        writeMore();
-      });
+      const outcome = await uploadSlowly(
+        `${t.url}/api/tasks`,
+        { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' },
+        total,
+      );
 
       // Assess
       expect(outcome.error).toBeUndefined();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { uploadSlowly } from '../../../helpers/slow-upload.js';
 import { UnauthorizedError } from '../../../../lambdas/core/errors.js';
 import type { Identity, TokenVerifier } from '../../../../lambdas/core/ports.js';
 import {
@@ -277,32 +278,11 @@ describe('Function: createHttpGateway', () => {
     const total = 8 * 1024 * 1024;
 
     // Act
-    const outcome = await new Promise<{ status?: number; body?: string; error?: string }>((resolve) => {
-      const req = request(
-        {
-          port,
-          host: '127.0.0.1',
-          path: '/api/tasks',
-          method: 'POST',
-          headers: { Authorization: 'good', 'Content-Type': 'application/json', 'Content-Length': total },
-        },
-        (res) => {
-          let body = '';
-          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      );
-      req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
-      let sent = 0;
-      const piece = Buffer.alloc(64 * 1024, 0x61);
-      const writeMore = (): void => {
-        if (sent >= total) return void req.end();
-        sent += piece.length;
-        req.write(piece);
-        setTimeout(writeMore, 2);
-      };
-      writeMore();
-    });
+    const outcome = await uploadSlowly(
+      `http://127.0.0.1:${port}/api/tasks`,
+      { Authorization: 'good', 'Content-Type': 'application/json' },
+      total,
+    );
 
     // Assess
     expect(outcome.error).toBeUndefined();
