@@ -19,6 +19,8 @@ import { openRasterDocument } from './rasterize.js';
 import type { RasterOptions } from './rasterize.js';
 import { recognizeUpright } from './orientation.js';
 import type { OrientationTuning } from './orientation.js';
+import { enlargeSmallPrint } from './small-print.js';
+import type { SmallPrintTuning } from './small-print.js';
 import { toTextractBlocks } from './textract.js';
 import { OcrWorkerPool } from './worker-pool.js';
 import { startedOnce } from './started-once.js';
@@ -99,7 +101,7 @@ export interface LocalOcrEngine {
  * Tuning knobs; the defaults are what the OCR benchmark (`bench/ocr.ts`) measured best. The
  * segmentation and orientation knobs are `recognizeUpright`'s own (see `OrientationTuning`).
  */
-export interface EngineTuning extends Omit<OrientationTuning, 'detect'> {
+export interface EngineTuning extends Omit<OrientationTuning, 'detect'>, SmallPrintTuning {
   model: TraineddataVariant;
   /** Detect and undo 90/180/270° page rotation (`OrientationTuning.detect`). */
   detectOrientation: boolean;
@@ -124,6 +126,9 @@ export const DEFAULT_TUNING: EngineTuning = {
   tallAspect: 1.8,
   tallPsm: '6',
   detectOrientation: true,
+  strategy: 'reading',
+  sidewaysShare: 0.5,
+  minLegibleShare: 0.2,
   osdMinConfidence: 5,
   osdSidewaysMinConfidence: 1,
   // Turned document pages gave OSD confidences of 6.5–16 (sideways) and 8.5+ (upside down) on the
@@ -141,12 +146,19 @@ export const DEFAULT_TUNING: EngineTuning = {
   osdMinCharacters: 25,
   verifyBelowConfidence: 50,
   minWordConfidence: 0,
+  smallPrintHeight: 14,
+  targetPrintHeight: 20,
+  maxEnlargement: 3,
+  maxEnlargedPixels: 40_000_000,
   // 150 dpi reads PDF pages about a fifth faster than 200 (layout analysis and rendering scale with
   // the pixels), at 0.8 point more CER on the corpus' small print (docs/ocr.md).
   raster: { pdfDpi: 150 },
   // Tesseract 5 re-reads every poorly recognized line inverted (white on black): 10–15 % of the
   // recognition time on the corpus, for a CER change under 0.1 point (docs/ocr.md).
-  params: { tessedit_do_invert: '0' },
+  // Sauvola (2) thresholds each pixel against its neighbourhood instead of one Otsu threshold for
+  // the page: receipts photographed or scanned on a darker background (the flatbed lid open) lose
+  // their print with one threshold (dev corpus German receipts: CER 74 → 26 %, docs/ocr.md).
+  params: { tessedit_do_invert: '0', thresholding_method: '2' },
   initConfig: {},
   pageTimeoutMs: 10 * 60_000,
 };
@@ -187,7 +199,8 @@ export function createLocalOcrEngine(
       size,
       languages: languages.join('+'),
       langPath: langDir.path,
-      ...(config.detectOrientation
+      // Only the `osd` strategy needs the orientation detector (a second Tesseract per slot).
+      ...(config.detectOrientation && config.strategy === 'osd'
         ? {
             osdLangPath: osdLangPath(),
             osdParams: { min_characters_to_try: String(config.osdMinCharacters) },
@@ -216,7 +229,8 @@ export function createLocalOcrEngine(
             workers
               .submit({
                 prepare: () => doc.renderPage(index),
-                run: (slot, image) => recognizeUpright(slot, image, orientation),
+                run: async (slot, image) =>
+                  enlargeSmallPrint(slot, image, await recognizeUpright(slot, image, orientation), config),
                 cancelled: () => failed,
                 group: doc,
               })

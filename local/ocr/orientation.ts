@@ -22,8 +22,27 @@ import type { PageImage } from './rasterize.js';
 import type { RecognizedPage, SlotHandle } from './worker-pool.js';
 
 export interface OrientationTuning {
-  /** Run OSD at all. */
+  /** Find and undo turns at all. */
   detect: boolean;
+  /**
+   * How a turn is found. `reading`: read the page as stored and let the reading tell; words set
+   * vertically mean the page lies sideways (then it is read turned both ways), a poor reading may be
+   * upside down (then it is read turned over). `osd`: ask Tesseract's orientation detector first
+   * and weigh its verdict by confidence (the thresholds below).
+   */
+  strategy: 'reading' | 'osd';
+  /**
+   * With `reading`: the share of the characters read (in words of three or more letters or digits)
+   * whose words are taller than wide, from which the page counts as lying sideways. Upright and
+   * upside-down pages read 0–0.04, pages turned a quarter 0.96–1.00 (docs/ocr.md).
+   */
+  sidewaysShare: number;
+  /**
+   * With `reading`: a reading whose legible share (characters in telling words read at confidence
+   * 50 or more) is under this is noise, and the other turns are tried. Receipts and forms read
+   * upright: 0.38–0.70; a sideways strip read as one block: 0.03–0.07 (docs/ocr.md).
+   */
+  minLegibleShare: number;
   /**
    * OSD confidence from which an upside-down verdict (180°) is considered at all (with 25 glyphs
    * tried, receipts give 0–6, pages 8–17).
@@ -82,6 +101,47 @@ function wordCount(page: RecognizedPage): number {
   return count;
 }
 
+/** Words that say how text runs: three or more letters or digits (a lone `I` or `1` is taller than wide upright). */
+const TELLING_WORD = /[\p{L}\p{N}]{3}/u;
+/** Telling words a reading needs before its word shapes count as evidence. */
+const MIN_TELLING_WORDS = 3;
+
+/**
+ * Share of the characters in telling words whose boxes are taller than wide: Tesseract reads the
+ * lines of a page turned a quarter as vertical text, word boxes standing on end.
+ *
+ * @returns 0–1, or undefined when too few words were read to tell.
+ */
+export function verticalShare(page: RecognizedPage): number | undefined {
+  let words = 0;
+  let characters = 0;
+  let vertical = 0;
+  for (const block of page.blocks)
+    for (const p of block.paragraphs)
+      for (const l of p.lines)
+        for (const w of l.words) {
+          if (!TELLING_WORD.test(w.text)) continue;
+          words += 1;
+          characters += w.text.length;
+          if (w.bbox.y1 - w.bbox.y0 > w.bbox.x1 - w.bbox.x0) vertical += w.text.length;
+        }
+  return words < MIN_TELLING_WORDS ? undefined : vertical / characters;
+}
+
+/** Share of the characters read that are in telling words read at confidence 50 or more. */
+export function legibleShare(page: RecognizedPage): number {
+  let characters = 0;
+  let legible = 0;
+  for (const block of page.blocks)
+    for (const p of block.paragraphs)
+      for (const l of p.lines)
+        for (const w of l.words) {
+          characters += w.text.length;
+          if (w.confidence >= 50 && TELLING_WORD.test(w.text)) legible += w.text.length;
+        }
+  return characters === 0 ? 0 : legible / characters;
+}
+
 /** Characters read, each weighted by its word's confidence (0–1): how much text a reading found for sure. */
 export function confidentText(page: RecognizedPage): number {
   let total = 0;
@@ -134,19 +194,6 @@ export async function recognizeUpright(
   };
   if (!tuning.detect) return recognizeAt(0);
 
-  const osd = await slot.detectOrientation(image.png);
-  // OSD reports the clockwise turn that makes the text upright.
-  const suggested = osd === undefined ? 0 : ((osd.degrees % 360) + 360) % 360;
-  // Sideways verdicts are trusted at a low confidence: OSD tells text lines from columns of glyphs
-  // well even on a single line, and recognition confidence could not correct it (Tesseract reads
-  // vertical lines fairly confidently). Its 0-versus-180 verdicts are what goes wrong on sparse text.
-  const confidence = osd?.confidence ?? 0;
-  const considered =
-    suggested !== 0 &&
-    confidence >= (suggested === 180 ? tuning.osdMinConfidence : tuning.osdSidewaysMinConfidence);
-  const trusted =
-    considered &&
-    confidence >= (suggested === 180 ? tuning.osdTrustConfidence : tuning.osdSidewaysTrustConfidence);
   /** The turned reading if it is clearly better than `base`, else `base`. */
   const better = (base: UprightPage, turned: UprightPage): UprightPage => {
     if (wordCount(turned.result) === 0) return base;
@@ -158,14 +205,11 @@ export async function recognizeUpright(
     return wins ? turned : base;
   };
 
-  let best: UprightPage;
-  if (trusted) {
-    best = await recognizeAt(suggested);
-  } else {
-    best = await recognizeAt(0);
-    // A weak verdict is checked against the page as stored: both readings, the turn must win clearly.
-    if (considered) best = better(best, await recognizeAt(suggested));
-  }
+  const { best: first, trusted } =
+    tuning.strategy === 'osd'
+      ? await byOsd(slot, image, tuning, recognizeAt, better)
+      : { best: await byReading(recognizeAt, tuning), trusted: false };
+  let best = first;
   if (
     tuning.wideTurnCheck &&
     !trusted &&
@@ -181,9 +225,70 @@ export async function recognizeUpright(
         best = turned;
     }
   }
-  if (best.result.confidence >= tuning.verifyBelowConfidence || wordCount(best.result) === 0) return best;
+  const reading = tuning.strategy === 'reading';
+  const isPoor = (page: UprightPage): boolean =>
+    page.result.confidence < tuning.verifyBelowConfidence ||
+    (reading && legibleShare(page.result) < tuning.minLegibleShare);
+  if (!isPoor(best) || wordCount(best.result) === 0) return best;
 
-  // A poor reading may be upside down; confidence decides (and only that flip: it cannot judge
-  // sideways turns).
-  return better(best, await recognizeAt((best.degrees + 180) % 360));
+  // A poor reading may be upside down; confidence decides. Found by reading, a poor page may also
+  // lie sideways unnoticed: a tall page is read as one block (`tallPsm`), which finds no vertical
+  // text, so a sideways strip of text reads as noise rather than as words on end. The flip is tried
+  // first and ends the search when it reads well.
+  const alternatives = reading && best.degrees === 0 ? [180, 90, 270] : [(best.degrees + 180) % 360];
+  let candidate: UprightPage | undefined;
+  for (const degrees of alternatives) {
+    const turned = await recognizeAt(degrees);
+    if (candidate === undefined || turned.result.confidence > candidate.result.confidence) candidate = turned;
+    if (!isPoor(turned) && better(best, turned) === turned) return turned;
+  }
+  return candidate === undefined ? best : better(best, candidate);
+}
+
+type ReadAt = (degrees: number) => Promise<UprightPage>;
+
+/**
+ * The page as stored, or turned a quarter when the stored reading's words stand on end. Both
+ * quarter turns are read: the one whose text runs right side up reads at 55–95 mean confidence, the
+ * other at 20–35, so the more confident one is the way up.
+ */
+async function byReading(recognizeAt: ReadAt, tuning: OrientationTuning): Promise<UprightPage> {
+  const stored = await recognizeAt(0);
+  if ((verticalShare(stored.result) ?? 0) < tuning.sidewaysShare) return stored;
+  const right = await recognizeAt(90);
+  const left = await recognizeAt(270);
+  const turned = right.result.confidence >= left.result.confidence ? right : left;
+  // The turn must read the lines across and about as confidently: a sideways page reads at about
+  // its upright confidence, so a much worse turned reading means the words were not sideways text.
+  const across = (verticalShare(turned.result) ?? 1) < tuning.sidewaysShare;
+  return across && turned.result.confidence >= stored.result.confidence - tuning.turnMinGain
+    ? turned
+    : stored;
+}
+
+/** OSD's verdict, applied when trusted, checked against the page as stored when weak. */
+async function byOsd(
+  slot: SlotHandle,
+  image: PageImage,
+  tuning: OrientationTuning,
+  recognizeAt: ReadAt,
+  better: (base: UprightPage, turned: UprightPage) => UprightPage,
+): Promise<{ best: UprightPage; trusted: boolean }> {
+  const osd = await slot.detectOrientation(image.png);
+  // OSD reports the clockwise turn that makes the text upright.
+  const suggested = osd === undefined ? 0 : ((osd.degrees % 360) + 360) % 360;
+  // Sideways verdicts are trusted at a low confidence: OSD tells text lines from columns of glyphs
+  // well even on a single line, and recognition confidence could not correct it (Tesseract reads
+  // vertical lines fairly confidently). Its 0-versus-180 verdicts are what goes wrong on sparse text.
+  const confidence = osd?.confidence ?? 0;
+  const considered =
+    suggested !== 0 &&
+    confidence >= (suggested === 180 ? tuning.osdMinConfidence : tuning.osdSidewaysMinConfidence);
+  const trusted =
+    considered &&
+    confidence >= (suggested === 180 ? tuning.osdTrustConfidence : tuning.osdSidewaysTrustConfidence);
+  if (trusted) return { best: await recognizeAt(suggested), trusted };
+  const stored = await recognizeAt(0);
+  // A weak verdict is checked against the page as stored: both readings, the turn must win clearly.
+  return { best: considered ? better(stored, await recognizeAt(suggested)) : stored, trusted };
 }

@@ -1,4 +1,5 @@
 import type { Block } from '@aws-sdk/client-textract';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectedText } from '../../../../lambdas/core/ports.js';
 import { createLocalOcrEngine } from '../../../../local/ocr/index.js';
@@ -7,6 +8,7 @@ import {
   characterErrorRate,
   corruptPdf,
   encryptedPdf,
+  renderReceiptOnBackground,
   renderTextJpeg,
   renderTextPdf,
   renderTextPng,
@@ -231,6 +233,36 @@ describe('Function: createLocalOcrEngine', () => {
     // Assess
     expectTextractShape(result, 1);
     expect(characterErrorRate(linesOf(result).join('\n'), receipt.join('\n'))).toBeLessThan(MAX_CER);
+  });
+
+  it('reads a receipt lying on a dark background when its print is lighter than the background', async () => {
+    // Prepare: one threshold for the whole page (Otsu) puts the grey print with the paper and reads nothing
+    const receipt = ['CORNER SHOP', 'Main Street 5', 'Milk 1.29', 'Bread 2.49', 'Total 3.78', 'Thank you'];
+    const png = await renderReceiptOnBackground(receipt);
+
+    // Act
+    const result = await engine.detectDocumentText(png, 'image/png');
+
+    // Assess
+    expectTextractShape(result, 1);
+    expect(characterErrorRate(linesOf(result).join('\n'), receipt.join('\n'))).toBeLessThan(MAX_CER);
+  });
+
+  it('reads small print from a low-resolution scan by reading the page again enlarged', async () => {
+    // Prepare: 9 px type (a letter page scanned at about 75 dpi), JPEG-compressed
+    const lines = [...LINES, 'Payable within 30 days to account 4711', 'Questions? Call 0800 123 456'];
+    const sharp300 = await renderTextPng(lines, { fontSize: 27, width: 3000 });
+    const jpeg = await sharp(sharp300)
+      .resize({ width: 1000, kernel: 'cubic' })
+      .jpeg({ quality: 70 })
+      .toBuffer();
+
+    // Act
+    const result = await engine.detectDocumentText(jpeg, 'image/jpeg');
+
+    // Assess: read as stored, this page scores a CER of about 25 %
+    expectTextractShape(result, 1);
+    expect(characterErrorRate(linesOf(result).join('\n'), lines.join('\n'))).toBeLessThan(MAX_CER);
   });
 
   it('rejects with BadDocumentException and CORRUPT_DOCUMENT when the PDF is corrupt', async () => {

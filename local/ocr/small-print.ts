@@ -1,0 +1,88 @@
+/**
+ * Reads small print again, enlarged. Tesseract finds and binarizes glyphs at the size they are
+ * stored; text under about 14 px a word (a letter-size form scanned at 75–100 dpi) loses strokes to
+ * the threshold and merges letters, which no later step recovers. Enlarging such a page before
+ * reading it recovers much of that (docs/ocr.md); pages with larger print read as well or worse
+ * enlarged, so only small print is read twice.
+ */
+import sharp from 'sharp';
+import { confidentText } from './orientation.js';
+import type { UprightPage } from './orientation.js';
+import type { PageImage } from './rasterize.js';
+import type { RecognizedPage, SlotHandle } from './worker-pool.js';
+
+export interface SmallPrintTuning {
+  /** Median word height (px) under which a page is read again enlarged; 0 turns this off. */
+  smallPrintHeight: number;
+  /** Word height (px) the enlargement aims at. */
+  targetPrintHeight: number;
+  /** Largest enlargement. */
+  maxEnlargement: number;
+  /** Pixels an enlarged page may have. */
+  maxEnlargedPixels: number;
+  /** Segmentation modes, as for the first reading (`OrientationTuning`). */
+  psm: string;
+  tallAspect: number;
+  tallPsm: string;
+}
+
+/** Words whose height says how large the print is: three or more letters or digits. */
+const SIZED_WORD = /[\p{L}\p{N}]{3}/u;
+
+/**
+ * Median height of the words of a reading, in its pixels.
+ *
+ * @returns The height, or undefined when fewer than five words can say.
+ */
+export function medianWordHeight(page: RecognizedPage): number | undefined {
+  const heights: number[] = [];
+  for (const block of page.blocks)
+    for (const p of block.paragraphs)
+      for (const l of p.lines)
+        for (const w of l.words) if (SIZED_WORD.test(w.text)) heights.push(w.bbox.y1 - w.bbox.y0);
+  if (heights.length < 5) return undefined;
+  heights.sort((a, b) => a - b);
+  return heights[Math.floor(heights.length / 2)];
+}
+
+/**
+ * The page read again enlarged when its print is small and the enlarged reading finds more
+ * confidently read text; otherwise the reading as it was.
+ *
+ * @param slot - Worker slot to read on.
+ * @param image - The page as stored.
+ * @param upright - The reading in its upright frame (turn applied).
+ * @param tuning - Thresholds.
+ * @returns The better reading, in the frame (and pixels) it was read in.
+ */
+export async function enlargeSmallPrint(
+  slot: SlotHandle,
+  image: PageImage,
+  upright: UprightPage,
+  tuning: SmallPrintTuning,
+): Promise<UprightPage> {
+  const height = medianWordHeight(upright.result);
+  if (tuning.smallPrintHeight <= 0 || height === undefined || height >= tuning.smallPrintHeight)
+    return upright;
+  const scale = Math.min(
+    tuning.maxEnlargement,
+    tuning.targetPrintHeight / Math.max(1, height),
+    Math.sqrt(tuning.maxEnlargedPixels / (upright.width * upright.height)),
+  );
+  if (scale <= 1) return upright;
+  const width = Math.round(upright.width * scale);
+  const { data, info } = await sharp(image.png)
+    .rotate(upright.degrees)
+    .resize({ width, kernel: 'cubic' })
+    .png({ compressionLevel: 1 })
+    .toBuffer({ resolveWithObject: true });
+  const result = await slot.recognize(data, {
+    user_defined_dpi: String(image.dpi === undefined ? 0 : Math.round(image.dpi * scale)),
+    tessedit_pageseg_mode: (info.height >= info.width * tuning.tallAspect
+      ? tuning.tallPsm
+      : tuning.psm) as never,
+  });
+  return confidentText(result) >= confidentText(upright.result)
+    ? { result, width: info.width, height: info.height, degrees: upright.degrees }
+    : upright;
+}
