@@ -234,11 +234,14 @@ export async function recognizeUpright(
   // A poor reading may be upside down; confidence decides. Found by reading, a poor page may also
   // lie sideways unnoticed: a tall page is read as one block (`tallPsm`), which finds no vertical
   // text, so a sideways strip of text reads as noise rather than as words on end. The flip is tried
-  // first and ends the search when it reads well.
+  // first and ends the search when it reads well. A quarter turn only counts when its words run
+  // across: Tesseract reads an upright page turned a quarter as vertical text, often about as
+  // confidently as the page itself, and that must not turn a poorly printed upright receipt.
   const alternatives = reading && best.degrees === 0 ? [180, 90, 270] : [(best.degrees + 180) % 360];
   let candidate: UprightPage | undefined;
   for (const degrees of alternatives) {
     const turned = await recognizeAt(degrees);
+    if (degrees % 180 !== 0 && (verticalShare(turned.result) ?? 1) >= tuning.sidewaysShare) continue;
     if (candidate === undefined || turned.result.confidence > candidate.result.confidence) candidate = turned;
     if (!isPoor(turned) && better(best, turned) === turned) return turned;
   }

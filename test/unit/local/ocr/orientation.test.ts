@@ -321,6 +321,18 @@ describe('Function: recognizeUpright, turns found by reading', () => {
     expect(slot.turns).toEqual([0, 180, 90]);
   });
 
+  it('keeps a poorly read upright page when a quarter turn reads it more confidently as vertical text', async () => {
+    // Prepare: a faint upright receipt (read at 45); turned a quarter, Tesseract reads its lines on end at 60
+    const slot = turnSlot({ 0: across(45), 90: onEnd(60), 180: across(25), 270: onEnd(30) });
+
+    // Act
+    const result = await recognizeUpright(slot, await markedImage(200, 400), BY_READING);
+
+    // Assess
+    expect(result.degrees).toBe(0);
+    expect(slot.turns).toEqual([0, 180, 90, 270]);
+  });
+
   it('does not take two words standing on end for a sideways page', async () => {
     // Prepare
     const slot = turnSlot({ 0: onEnd(80, 2), 90: across(90), 180: onEnd(25), 270: across(90) });
