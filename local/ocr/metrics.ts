@@ -114,6 +114,37 @@ export function wordErrors(hyp: string, ref: string): ErrorCounts {
   return { errors: editDistance(split(hyp), r), length: r.length };
 }
 
+/**
+ * Word edit counts when the words may come in any order: the fewest insertions, deletions and
+ * substitutions that turn the hypothesis into the reference once the words may be reordered for
+ * free, i.e. `max(|hyp|, |ref|) − |hyp ∩ ref|` (multisets). Reading order is a layout question
+ * that the ground truth of forms and receipts answers in one of several fair ways; this count
+ * measures the words read, whatever their order.
+ *
+ * @param hyp - Recognised text.
+ * @param ref - Ground truth.
+ * @returns Errors and reference length in words.
+ */
+export function unorderedWordErrors(hyp: string, ref: string): ErrorCounts {
+  const split = (s: string): string[] => {
+    const n = normalizeText(s);
+    return n === '' ? [] : n.split(' ');
+  };
+  const h = split(hyp);
+  const r = split(ref);
+  const counts = new Map<string, number>();
+  for (const word of r) counts.set(word, (counts.get(word) ?? 0) + 1);
+  let common = 0;
+  for (const word of h) {
+    const left = counts.get(word) ?? 0;
+    if (left > 0) {
+      common += 1;
+      counts.set(word, left - 1);
+    }
+  }
+  return { errors: Math.max(h.length, r.length) - common, length: r.length };
+}
+
 /** Ratio of errors to reference length; an empty reference scores 0 when the hypothesis is empty too. */
 function rate({ errors, length }: ErrorCounts): number {
   if (length === 0) return errors === 0 ? 0 : 1;

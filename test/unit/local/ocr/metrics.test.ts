@@ -4,6 +4,7 @@ import {
   characterErrors,
   editDistance,
   normalizeText,
+  unorderedWordErrors,
   wordErrorRate,
   wordErrors,
 } from '../../../../local/ocr/metrics.js';
@@ -131,5 +132,39 @@ describe('Function: wordErrorRate', () => {
     // Assess
     expect(counts).toEqual({ errors: 1, length: 4 });
     expect(wer).toBe(0.25);
+  });
+});
+
+describe('Function: unorderedWordErrors', () => {
+  it('counts no error for the same words in another order, where the ordered count sees many', () => {
+    // Prepare: a form read column by column against a ground truth read row by row
+    const [hyp, ref] = ['Name Date Smith 1974', 'Name Smith Date 1974'];
+
+    // Act
+    const unordered = unorderedWordErrors(hyp, ref);
+    const ordered = wordErrors(hyp, ref);
+
+    // Assess
+    expect(unordered).toEqual({ errors: 0, length: 4 });
+    expect(ordered.errors).toBe(2);
+  });
+
+  it('counts a misread word once and missing or extra words once each, repeated words as often as they occur', () => {
+    // Prepare
+    const [hyp, ref] = ['total 9.00 total 9,00 cash', 'total 9.00 total 9.00'];
+
+    // Act
+    const counts = unorderedWordErrors(hyp, ref);
+
+    // Assess: 9,00 for 9.00 (1) and the extra "cash" (1)
+    expect(counts).toEqual({ errors: 2, length: 4 });
+  });
+
+  it('counts every reference word when nothing was read', () => {
+    // Act
+    const counts = unorderedWordErrors('', 'one two three');
+
+    // Assess
+    expect(counts).toEqual({ errors: 3, length: 3 });
   });
 });
