@@ -66,6 +66,24 @@ describe('Function: openRasterDocument', () => {
     expect(page.width).toBe(Math.floor((points.width * 150) / 72));
   });
 
+  it('renders every page of a PDF while a shorter PDF is open beside it', async () => {
+    // Prepare: the local host reads several uploads at once (pdf.js 5.4 kept one page count for all
+    // documents, so the long one's third page became an "Invalid page request")
+    const long = await openRasterDocument(
+      await renderTextPdf([['One'], ['Two'], ['Three']]),
+      'application/pdf',
+    );
+    const short = await openRasterDocument(await renderTextPdf([['Only page']]), 'application/pdf');
+
+    // Act
+    const pages = await Promise.all([long.renderPage(2), short.renderPage(0)]);
+    await Promise.all([long.close(), short.close()]);
+
+    // Assess
+    expect([long.pageCount, short.pageCount]).toEqual([3, 1]);
+    expect(pages.every((page) => page.width > 0)).toBe(true);
+  });
+
   it('scales a page down when it would exceed the pixel cap', async () => {
     // Prepare
     const pdf = await renderTextPdf([['Large page']]);
