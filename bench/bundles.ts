@@ -16,7 +16,8 @@
  * Attribution (see docs/aws.md "Bundle budget"):
  * - `--parts` also bundles each heavy dependency alone (`bench/import-parts/*.ts`, imported as the
  *   app imports it), the same way, so its import can be set beside the hello world's;
- * - `--no-maps` also measures every bundle without `--enable-source-maps` (what the linked map costs);
+ * - `--no-maps` also measures every bundle without `NODE_OPTIONS` (for `--against` assets that ran
+ *   with `--enable-source-maps`, what applying the linked map at import cost);
  * - `--callgrind` counts instructions (valgrind's callgrind, whole process) instead of timing: the
  *   counts repeat to well under 1 % on a loaded machine, where wall-clock medians move by 10–20 %.
  *   One run each is enough; the hello world's count is the baseline, "above hello" is the import.
@@ -51,6 +52,14 @@ const HELLO = 'helloWorld';
 
 /** Suffix of the `--against` assets' names in the measurements. */
 const EARLIER = ' (earlier)';
+
+/**
+ * `NODE_OPTIONS` of the deployed functions: none since the bundles map their stack traces themselves
+ * (`lib/bundle-shims/stack-traces.ts`). `--keep` records it beside each bundle (in this file) so that
+ * a later `--against` runs it the same way; assets kept before that ran with `--enable-source-maps`.
+ */
+const FUNCTION_NODE_OPTIONS = '';
+const NODE_OPTIONS_FILE = 'node-options';
 
 /** Suffix of the variants measured without `--enable-source-maps` (`--no-maps`). */
 const NO_MAPS = ' (no maps)';
@@ -110,6 +119,8 @@ interface Built {
   name: string;
   codeDir: string;
   layerDirs: string[];
+  /** `NODE_OPTIONS` to run it with (see {@link FUNCTION_NODE_OPTIONS}). */
+  nodeOptions?: string;
 }
 
 interface Metafile {
@@ -187,11 +198,21 @@ export const runBundlesBench = async (options: BundlesBenchOptions) => {
   try {
     console.log('Bundling every function and the hello world (30–60 s)…');
     const built = buildAll(join(scratch, 'cdk.out'), only, parts);
-    if (keep) for (const { name, codeDir } of built) cpSync(codeDir, join(keep, name), { recursive: true });
+    if (keep)
+      for (const { name, codeDir } of built) {
+        cpSync(codeDir, join(keep, name), { recursive: true });
+        writeFileSync(join(keep, name, NODE_OPTIONS_FILE), FUNCTION_NODE_OPTIONS);
+      }
     const earlier = against
       ? built
           .filter(({ name }) => existsSync(join(against, name, 'index.mjs')))
-          .map((fn) => ({ ...fn, name: `${fn.name}${EARLIER}`, codeDir: join(against, fn.name) }))
+          .map((fn) => {
+            const recorded = join(against, fn.name, NODE_OPTIONS_FILE);
+            const nodeOptions = existsSync(recorded)
+              ? readFileSync(recorded, 'utf8')
+              : '--enable-source-maps';
+            return { ...fn, name: `${fn.name}${EARLIER}`, codeDir: join(against, fn.name), nodeOptions };
+          })
       : [];
     const mapless = noMaps
       ? [...built, ...earlier].map((fn) => ({ ...fn, name: `${fn.name}${NO_MAPS}` }))
@@ -212,7 +233,7 @@ export const runBundlesBench = async (options: BundlesBenchOptions) => {
           runtime: FUNCTION_RUNTIME.name,
           timeoutSeconds: 30,
           memorySize: 1024,
-          environment: fn.name.endsWith(NO_MAPS) ? {} : { NODE_OPTIONS: '--enable-source-maps' },
+          environment: fn.nodeOptions ? { NODE_OPTIONS: fn.nodeOptions } : {},
           node: callgrind ? callgrindNode(node, scratch, join(counts, `${prefix}%p`)) : node,
           root: join(scratch, 'runtime'),
           region: 'us-east-1',

@@ -71,6 +71,9 @@ const builtinAliases = (): Record<string, string> => {
 /** The module the Download bundle gets in place of `sharp`: the layer's copy, loaded as CommonJS. */
 const SHARP_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/sharp.cts');
 
+/** Injected at the top of every bundle: maps stack traces through the bundle's map when formatted. */
+const STACK_TRACES = join(PROJECT_ROOT, 'lib/bundle-shims/stack-traces.ts');
+
 /**
  * The esbuild settings of every untxt function: one minified ESM file with linked source maps, the
  * AWS SDK bundled, sharp left to the layer when the code imports it (and loaded from there as
@@ -91,16 +94,16 @@ export function untxtBundling(needsSharp: boolean): BundlingOptions {
     target: 'node22',
     minify: true,
     sourceMap: true,
-    // DEFAULT (esbuild's `linked`): the bundle ends with `//# sourceMappingURL=index.mjs.map`, without
-    // which the functions' `--enable-source-maps` finds no map and stack traces stay minified
-    // (EXTERNAL writes the map but no reference to it). Reading the map costs import time, see
-    // docs/aws.md "Bundle budget".
+    // DEFAULT (esbuild's `linked`): the bundle ends with `//# sourceMappingURL=index.mjs.map`. The
+    // functions do not run with `--enable-source-maps`, which reads and parses the map while the
+    // bundle loads (7–25 ms of every cold start); the injected `stack-traces.ts` reads it on the
+    // first stack trace instead. See docs/aws.md "Bundle budget".
     sourceMapMode: SourceMapMode.DEFAULT,
     sourcesContent: false,
     mainFields: ['module', 'main'],
     // ESM bundles of CommonJS dependencies (pg, …) still call require(): give them one.
-    banner:
-      "import { createRequire as __untxtCreateRequire } from 'node:module'; const require = __untxtCreateRequire(import.meta.url);",
+    banner: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
+    inject: [STACK_TRACES],
     // Bundle the SDK too: the versions the handlers were tested with, not the runtime's.
     externalModules: needsSharp ? ['sharp'] : [],
     esbuildArgs: {
@@ -194,7 +197,6 @@ export class UntxtFunction<N extends FunctionName = FunctionName> extends Nodejs
       environment: {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
         ...(props.environment as Record<string, string>),
       },
       bundling: untxtBundling(needsSharp),
