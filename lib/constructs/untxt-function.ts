@@ -71,6 +71,9 @@ const builtinAliases = (): Record<string, string> => {
 /** The module the Download bundle gets in place of `sharp`: the layer's copy, loaded as CommonJS. */
 const SHARP_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/sharp.cts');
 
+/** In place of the SDK's default credential chains: the environment's credentials, which Lambda sets. */
+const CREDENTIALS_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/aws-credentials.ts');
+
 /** Injected at the top of every bundle: maps stack traces through the bundle's map when formatted. */
 const STACK_TRACES = join(PROJECT_ROOT, 'lib/bundle-shims/stack-traces.ts');
 
@@ -111,6 +114,9 @@ export function untxtBundling(needsSharp: boolean): BundlingOptions {
       // every export, including the `WebSocket` getters that load Node's bundled undici. The other
       // built-ins likewise (CJS_BUILTINS).
       ...builtinAliases(),
+      // The SDK's default credential chains, but for the link Lambda uses (see the file).
+      '--alias:@aws-sdk/credential-provider-node': CREDENTIALS_SHIM,
+      '--alias:@aws-sdk/credential-providers': CREDENTIALS_SHIM,
       ...(needsSharp && { '--alias:sharp': SHARP_SHIM }),
     },
     tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
