@@ -108,7 +108,9 @@ export function untxtBundling(needsSharp: boolean): BundlingOptions {
     banner: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
     inject: [STACK_TRACES],
     // Bundle the SDK too: the versions the handlers were tested with, not the runtime's.
-    externalModules: needsSharp ? ['sharp'] : [],
+    // The layer that brings sharp also brings pdf.js, which only the PDF path imports (lazily), so
+    // that its 1.5 MB are not compiled at every cold start (lib/constructs/sharp-layer.ts).
+    externalModules: needsSharp ? ['sharp', 'pdfjs-dist'] : [],
     esbuildArgs: {
       // The SDK's ESM builds import `node:http`; as an ES module Node builds its facade by reading
       // every export, including the `WebSocket` getters that load Node's bundled undici. The other

@@ -4,6 +4,8 @@
  * child process, which never happens on Lambda, where the credentials come from the environment;
  * loading the module eagerly costs every cold start `child_process`, `net`, `dgram` and friends.
  */
+import type * as ChildProcessModule from 'node:child_process';
+
 const load = () => process.getBuiltinModule('node:child_process');
 
 export = {
@@ -31,4 +33,4 @@ export = {
   get spawnSync() {
     return load().spawnSync;
   },
-} satisfies Partial<typeof import('node:child_process')>;
+} satisfies Partial<typeof ChildProcessModule>;
