@@ -19,11 +19,13 @@
  * - `--no-maps` also measures every bundle without `NODE_OPTIONS` (for `--against` assets that ran
  *   with `--enable-source-maps`, what applying the linked map at import cost);
  * - `--callgrind` counts instructions (valgrind's callgrind, whole process) instead of timing: the
- *   counts repeat to well under 1 % on a loaded machine, where wall-clock medians move by 10–20 %.
- *   One run each is enough; the hello world's count is the baseline, "above hello" is the import.
+ *   counts repeat within 1–2 % on a loaded machine (the odd run counts more, spinning threads: take
+ *   the median of 3), where wall-clock medians of 9 moved by 10–20 % and more.
+ *   A process that starts like the others and loads nothing is counted too and subtracted, so the
+ *   counts cover what `init()` times (the hook's loader thread, the import) and the ratios compare.
  * - `--only` restricts the functions (the hello world is always measured).
  */
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -100,6 +102,33 @@ const callgrindNode = (node: string, scratch: string, outFile: string): string =
   );
   chmodSync(wrapper, 0o755);
   return wrapper;
+};
+
+/**
+ * What callgrind counts in a process that starts the way the execution environment starts one (a
+ * fork with an IPC channel and Lambda's flags, the bootstrap's imports) and stops before loading
+ * anything: subtracted from every count, so that what remains is the init that `init()` times.
+ */
+const processBaseline = async (wrapper: string, scratch: string): Promise<void> => {
+  const script = join(scratch, 'baseline.mjs');
+  writeFileSync(
+    script,
+    [
+      "import { existsSync } from 'node:fs';",
+      "import { register } from 'node:module';",
+      "import { join } from 'node:path';",
+      "import { pathToFileURL } from 'node:url';",
+      'void [existsSync, register, join, pathToFileURL];',
+      "process.send({ type: 'ready', initMs: 0 }, () => process.exit(0));",
+    ].join('\n'),
+  );
+  const child = fork(script, [], {
+    execPath: wrapper,
+    execArgv: ['--no-experimental-require-module', '--no-experimental-detect-module'],
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
 };
 
 /** The instructions a callgrind output file counted (its `summary:` or `totals:` line). */
@@ -221,8 +250,13 @@ export const runBundlesBench = async (options: BundlesBenchOptions) => {
     const times = new Map<string, number[]>(measured.map(({ name }) => [name, []]));
     const counts = join(scratch, 'callgrind');
     mkdirSync(counts, { recursive: true });
+    const baselines: number[] = [];
     // Round robin, so that a noisy moment on a shared machine hits every function alike.
     for (let run = 0; run < runs; run += 1) {
+      if (callgrind) {
+        await processBaseline(callgrindNode(node, scratch, join(counts, `base-r${run}.%p`)), scratch);
+        baselines.push(callgrindInstructions(counts, `base-r${run}.`) / 1e6);
+      }
       for (const [index, fn] of measured.entries()) {
         const prefix = `m${index}-r${run}.`;
         const environment = createExecutionEnvironment({
@@ -240,7 +274,9 @@ export const runBundlesBench = async (options: BundlesBenchOptions) => {
         });
         const ms = await environment.init();
         await environment.close();
-        times.get(fn.name)!.push(callgrind ? callgrindInstructions(counts, prefix) / 1e6 : ms);
+        times
+          .get(fn.name)!
+          .push(callgrind ? callgrindInstructions(counts, prefix) / 1e6 - baselines.at(-1)! : ms);
       }
     }
     const unit = callgrind ? 'M instr' : 'ms';
@@ -259,7 +295,7 @@ export const runBundlesBench = async (options: BundlesBenchOptions) => {
         : []),
       name === HELLO || name.startsWith(PART) ? '' : topPackages(codeDir),
     ]);
-    const title = `${callgrind ? 'callgrind, ' : ''}median of ${runs}, ${spawnSync(node, ['--version']).stdout.toString().trim()}`;
+    const title = `${callgrind ? `callgrind, process start (${percentile(baselines, 50).toFixed(0)} M) subtracted, ` : ''}median of ${runs}, ${spawnSync(node, ['--version']).stdout.toString().trim()}`;
     printTable(
       `Bundles: zipped size and cold import ${callgrind ? 'instructions' : 'time'} (${title})`,
       [
