@@ -166,7 +166,10 @@ const buildAll = (outdir: string, only?: string[], parts = false): Built[] => {
       name,
       join(PROJECT_ROOT, ENTRY_FILES[name]),
     ]),
-    ...(parts ? partEntries() : []),
+    // `--only part:x,…` narrows the parts too.
+    ...(parts
+      ? partEntries().filter(([name]) => !only?.some((o) => o.startsWith(PART)) || only.includes(name))
+      : []),
     [HELLO, join(PROJECT_ROOT, 'bench/hello-world-handler.ts')],
   ];
   const functions = entries.map(([name, entry]) => {
