@@ -78,12 +78,14 @@ const CREDENTIALS_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/aws-credentials.ts
 const STACK_TRACES = join(PROJECT_ROOT, 'lib/bundle-shims/stack-traces.ts');
 
 /**
- * The esbuild settings of every untxt function: one minified ESM file with linked source maps, the
- * AWS SDK bundled, sharp left to the layer when the code imports it (and loaded from there as
- * CommonJS), `node:http` taken as CommonJS. Exported so that `bench/bundles.ts` builds its
- * hello-world baseline exactly the same way.
+ * The esbuild settings of every untxt function: one minified ESM file with a linked source map
+ * (applied by the injected `stack-traces.ts` when a stack trace is formatted), the AWS SDK bundled
+ * with its credential chain reduced to the environment's credentials, sharp and pdf.js left to the
+ * layer when the code imports sharp (sharp loaded from there as CommonJS), Node's built-ins taken as
+ * CommonJS. Exported so that `bench/bundles.ts` builds its hello-world baseline exactly the same way.
+ * Why each: docs/aws.md "Bundle budget".
  *
- * The two shims are esbuild `alias`es passed through NodejsFunction's `esbuildArgs`, which CDK
+ * The shims are esbuild `alias`es passed through NodejsFunction's `esbuildArgs`, which CDK
  * renders as `--alias:node:http=<path>` after its own arguments (`toCliArgsArray` in
  * `aws-lambda-nodejs/lib/bundling.js`). The bundle stays one file: no code splitting, no second
  * build; what a cold start loads is what the deployment package's `index.mjs` imports.
