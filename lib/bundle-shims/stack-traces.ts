@@ -119,7 +119,15 @@ const prepareStackTrace = (error: unknown, frames: CallSite[]): string => {
     header = Object.prototype.toString.call(error);
   }
   if (frames.length === 0) return header;
-  return `${header}\n    at ${frames.map((frame, index) => mapFrame(frame, index, frames)).join('\n    at ')}`;
+  // A frame that cannot be mapped stays as V8 wrote it: formatting a trace must never throw.
+  const line = (frame: CallSite, index: number) => {
+    try {
+      return mapFrame(frame, index, frames);
+    } catch {
+      return String(frame);
+    }
+  };
+  return `${header}\n    at ${frames.map(line).join('\n    at ')}`;
 };
 
 (Error as { prepareStackTrace?: unknown }).prepareStackTrace = prepareStackTrace;
