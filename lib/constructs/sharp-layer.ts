@@ -14,9 +14,16 @@ import { PROJECT_ROOT } from './untxt-function.js';
 const PACKAGES = ['sharp', 'detect-libc', 'semver'];
 /** Scopes copied whole: every package of theirs installed here is a binary for linux-x64 (or its loader). */
 const SCOPES = ['@img', '@napi-rs'];
+/**
+ * pdf.js: the two modules `lambdas/core/document-inspection.ts` imports on the PDF path, which the
+ * Download bundle leaves out (`untxtBundling`): in the bundle, its 1.5 MB were read and compiled at
+ * every cold start, PDF or not. Only these files of the 38 MB package (no fonts, cmaps or wasm: the
+ * parse-only options load none).
+ */
+const PDFJS_FILES = ['package.json', 'legacy/build/pdf.mjs', 'legacy/build/pdf.worker.mjs'];
 
 /**
- * sharp + libvips (and @napi-rs/canvas, for pdf.js) for linux-x64 as a Lambda layer (`/opt/nodejs/node_modules`), copied from the
+ * sharp + libvips (and @napi-rs/canvas and pdf.js itself, see {@link PDFJS_FILES}) for linux-x64 as a Lambda layer (`/opt/nodejs/node_modules`), copied from the
  * repository's node_modules by local bundling: no npm install, no Docker, works offline. Hashed by
  * the installed versions instead of fingerprinting node_modules.
  */
@@ -30,9 +37,11 @@ export class SharpLayer extends LayerVersion {
         .sort()
         .map((name) => `${scope}/${name}`),
     );
-    const fingerprint = [...PACKAGES, ...scoped].map((name) => `${name}@${version(name)}`).join(',');
+    const fingerprint = [...PACKAGES, ...scoped, 'pdfjs-dist']
+      .map((name) => `${name}@${version(name)}`)
+      .join(',');
     super(scope, id, {
-      description: `sharp and @napi-rs/canvas for linux-x64 (${fingerprint})`.slice(0, 256),
+      description: `sharp, @napi-rs/canvas and pdf.js for linux-x64 (${fingerprint})`.slice(0, 256),
       compatibleArchitectures: [Architecture.X86_64],
       code: Code.fromAsset(join(modules, 'sharp'), {
         assetHashType: AssetHashType.CUSTOM,
@@ -47,6 +56,12 @@ export class SharpLayer extends LayerVersion {
                   recursive: true,
                   dereference: true,
                 });
+              }
+              for (const file of PDFJS_FILES) {
+                cpSync(
+                  join(modules, 'pdfjs-dist', file),
+                  join(outputDir, 'nodejs', 'node_modules', 'pdfjs-dist', file),
+                );
               }
               return true;
             },

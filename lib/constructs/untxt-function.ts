@@ -26,16 +26,66 @@ export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 /** The module every function bundle gets in place of `node:http` (see the file for why). */
 const HTTP_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/http.cts');
 
+/**
+ * Node built-ins the bundled code imports as ES modules, given to it as CommonJS instead: each alias
+ * points `node:X` at `lib/bundle-shims/node/X.cts`, which is `process.getBuiltinModule`.
+ * Importing a built-in as an ES module makes Node build a facade by reading every export, which runs
+ * getters such as `process.allowedNodeEnvironmentFlags` or `process.report`, util's deprecated
+ * members and crypto's `webcrypto`: measured with callgrind, `import 'node:process'` costs 27 M
+ * instructions, `getBuiltinModule('node:process')` 3 M (util 19 against 3, fs 11 against 4, timers
+ * 7 against 0). `child_process` is the exception: its shim loads the module on first use, because
+ * only the SDK's `credential_process` provider runs a child process, which Lambda never does.
+ */
+const CJS_BUILTINS = [
+  'child_process',
+  'console',
+  'crypto',
+  'fs',
+  'fs/promises',
+  'https',
+  'os',
+  'path',
+  'process',
+  'stream',
+  'stream/promises',
+  'stream/web',
+  'timers',
+  'util',
+  'zlib',
+] as const;
+
+/**
+ * `--alias:node:X` for every {@link CJS_BUILTINS} entry, plus `http`. Not the bare names: esbuild
+ * applies an alias to subpaths too (`util` would take `util/types` to `util.cts/types`), and the
+ * code that uses bare names (pg) `require`s them, which builds no facade.
+ */
+const builtinAliases = (): Record<string, string> => {
+  const aliases: Record<string, string> = { '--alias:http': HTTP_SHIM, '--alias:node:http': HTTP_SHIM };
+  for (const name of CJS_BUILTINS) {
+    const shim = join(PROJECT_ROOT, 'lib/bundle-shims/node', `${name.replace('/', '-')}.cts`);
+    aliases[`--alias:node:${name}`] = shim;
+  }
+  return aliases;
+};
+
 /** The module the Download bundle gets in place of `sharp`: the layer's copy, loaded as CommonJS. */
 const SHARP_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/sharp.cts');
 
+/** In place of the SDK's default credential chains: the environment's credentials, which Lambda sets. */
+const CREDENTIALS_SHIM = join(PROJECT_ROOT, 'lib/bundle-shims/aws-credentials.ts');
+
+/** Injected at the top of every bundle: maps stack traces through the bundle's map when formatted. */
+const STACK_TRACES = join(PROJECT_ROOT, 'lib/bundle-shims/stack-traces.ts');
+
 /**
- * The esbuild settings of every untxt function: one minified ESM file with linked source maps, the
- * AWS SDK bundled, sharp left to the layer when the code imports it (and loaded from there as
- * CommonJS), `node:http` taken as CommonJS. Exported so that `bench/bundles.ts` builds its
- * hello-world baseline exactly the same way.
+ * The esbuild settings of every untxt function: one minified ESM file with a linked source map
+ * (applied by the injected `stack-traces.ts` when a stack trace is formatted), the AWS SDK bundled
+ * with its credential chain reduced to the environment's credentials, sharp and pdf.js left to the
+ * layer when the code imports sharp (sharp loaded from there as CommonJS), Node's built-ins taken as
+ * CommonJS. Exported so that `bench/bundles.ts` builds its hello-world baseline exactly the same way.
+ * Why each: docs/aws.md "Bundle budget".
  *
- * The two shims are esbuild `alias`es passed through NodejsFunction's `esbuildArgs`, which CDK
+ * The shims are esbuild `alias`es passed through NodejsFunction's `esbuildArgs`, which CDK
  * renders as `--alias:node:http=<path>` after its own arguments (`toCliArgsArray` in
  * `aws-lambda-nodejs/lib/bundling.js`). The bundle stays one file: no code splitting, no second
  * build; what a cold start loads is what the deployment package's `index.mjs` imports.
@@ -49,23 +99,28 @@ export function untxtBundling(needsSharp: boolean): BundlingOptions {
     target: 'node22',
     minify: true,
     sourceMap: true,
-    // DEFAULT (esbuild's `linked`): the bundle ends with `//# sourceMappingURL=index.mjs.map`, without
-    // which the functions' `--enable-source-maps` finds no map and stack traces stay minified
-    // (EXTERNAL writes the map but no reference to it). Reading the map costs import time, see
-    // docs/aws.md "Bundle budget".
+    // DEFAULT (esbuild's `linked`): the bundle ends with `//# sourceMappingURL=index.mjs.map`. The
+    // functions do not run with `--enable-source-maps`, which reads and parses the map while the
+    // bundle loads (7–25 ms of every cold start); the injected `stack-traces.ts` reads it on the
+    // first stack trace instead. See docs/aws.md "Bundle budget".
     sourceMapMode: SourceMapMode.DEFAULT,
     sourcesContent: false,
     mainFields: ['module', 'main'],
     // ESM bundles of CommonJS dependencies (pg, …) still call require(): give them one.
-    banner:
-      "import { createRequire as __untxtCreateRequire } from 'node:module'; const require = __untxtCreateRequire(import.meta.url);",
+    banner: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
+    inject: [STACK_TRACES],
     // Bundle the SDK too: the versions the handlers were tested with, not the runtime's.
-    externalModules: needsSharp ? ['sharp'] : [],
+    // The layer that brings sharp also brings pdf.js, which only the PDF path imports (lazily), so
+    // that its 1.5 MB are not compiled at every cold start (lib/constructs/sharp-layer.ts).
+    externalModules: needsSharp ? ['sharp', 'pdfjs-dist'] : [],
     esbuildArgs: {
       // The SDK's ESM builds import `node:http`; as an ES module Node builds its facade by reading
-      // every export, including the `WebSocket` getters that load Node's bundled undici.
-      '--alias:http': HTTP_SHIM,
-      '--alias:node:http': HTTP_SHIM,
+      // every export, including the `WebSocket` getters that load Node's bundled undici. The other
+      // built-ins likewise (CJS_BUILTINS).
+      ...builtinAliases(),
+      // The SDK's default credential chains, but for the link Lambda uses (see the file).
+      '--alias:@aws-sdk/credential-provider-node': CREDENTIALS_SHIM,
+      '--alias:@aws-sdk/credential-providers': CREDENTIALS_SHIM,
       ...(needsSharp && { '--alias:sharp': SHARP_SHIM }),
     },
     tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
@@ -152,7 +207,6 @@ export class UntxtFunction<N extends FunctionName = FunctionName> extends Nodejs
       environment: {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
         ...(props.environment as Record<string, string>),
       },
       bundling: untxtBundling(needsSharp),

@@ -54,6 +54,7 @@ import {
 import {
   createExecutionEnvironment,
   type ExecutionEnvironment,
+  type FunctionError,
 } from '../helpers/lambda-runtime/execution-environment.js';
 import { findMotoServer, startMoto, type Moto } from '../helpers/moto.js';
 import { createFakeTextract, type FakeTextract } from '../helpers/stand-ins/fake-textract.js';
@@ -569,7 +570,7 @@ describe.skipIf(missing.length > 0)('Bundles: the synthesized functions, end to 
     }
   });
 
-  it('names a source map at the end of every bundle, so --enable-source-maps maps stack traces', () => {
+  it('names a source map at the end of every bundle, which stack traces are mapped through', () => {
     // Prepare
     const files = Object.values(synthesized.functions).flatMap((fn) =>
       readdirSync(fn.codeDir, { recursive: true })
@@ -587,6 +588,37 @@ describe.skipIf(missing.length > 0)('Bundles: the synthesized functions, end to 
     // Assess: one file per function (no chunks), each naming a map that is there
     expect(files).toHaveLength(Object.keys(synthesized.functions).length);
     expect(unmapped).toEqual([]);
+  });
+
+  it('names the source files in the stack traces a bundle throws and logs', async () => {
+    // Prepare: a function deployed without its variables (but with the template's NODE_OPTIONS, if
+    // any), so that its first invocation throws from our code, deep in the bundle
+    const fn = synthesized.functions.markFailed;
+    const { NODE_OPTIONS } = fn.environment;
+    const environment = createExecutionEnvironment({
+      ...fn,
+      functionName: 'unconfigured',
+      environment: typeof NODE_OPTIONS === 'string' ? { NODE_OPTIONS } : {},
+      node: LAMBDA_NODE,
+      root,
+      region: REGION,
+    });
+
+    // Act
+    const error = await environment.invoke({}).then(
+      () => undefined,
+      (thrown: unknown) => thrown as FunctionError,
+    );
+    const logs = environment.logs();
+    await environment.close();
+
+    // Assess: the trace and the logged error name the TypeScript sources, not index.mjs
+    expect(error?.errorType).toBe('ConfigurationError');
+    expect(error?.trace[1]).toMatch(
+      /^ {4}at loadFunctionConfig \(\/.*\/lambdas\/shared\/config\.ts:\d+:\d+\)$/,
+    );
+    expect(error?.trace.join('\n')).not.toContain('index.mjs');
+    expect(logs).toMatch(/"location":"\/[^"]*\/lambdas\/shared\/config\.ts:\d+"/);
   });
 
   it('migrated the database through the migrate function, as the custom resource does', async () => {

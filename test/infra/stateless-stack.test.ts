@@ -556,7 +556,6 @@ describe('StatelessStack', () => {
         'DB_PORT',
         'DB_PROXY_ENDPOINT',
         'DB_USER',
-        'NODE_OPTIONS',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_SERVICE_NAME',
         'WEBSOCKET_MANAGEMENT_ENDPOINT',

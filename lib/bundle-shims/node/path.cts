@@ -1,0 +1,2 @@
+/** `node:path` for the function bundles, as CommonJS (see `untxtBundling` in `lib/constructs/untxt-function.ts`). */
+export = process.getBuiltinModule('node:path');
