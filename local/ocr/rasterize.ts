@@ -18,6 +18,8 @@ export interface PageImage {
   height: number;
   /** Resolution when known (PDF rendering, or a trustworthy image density); Tesseract estimates it otherwise. */
   dpi?: number;
+  /** Rendered from a PDF at the chosen resolution (`pdfDpi`), rather than decoded from an image. */
+  rendered?: boolean;
 }
 
 /** An opened document whose pages are rendered on demand, so only pages in flight use memory. */
@@ -170,7 +172,7 @@ async function openPdf(bytes: Uint8Array, opts: Required<RasterOptions>): Promis
               .removeAlpha()
               .toColourspace('b-w'),
           );
-          return { png: data, width, height, dpi: Math.round(opts.pdfDpi * fit) };
+          return { png: data, width, height, dpi: Math.round(opts.pdfDpi * fit), rendered: true };
         } finally {
           page.cleanup();
         }

@@ -63,6 +63,7 @@ describe('Function: openRasterDocument', () => {
     // Assess
     expect(doc.pageCount).toBe(2);
     expect(page.dpi).toBe(150);
+    expect(page.rendered).toBe(true);
     expect(page.width).toBe(Math.floor((points.width * 150) / 72));
   });
 

@@ -145,6 +145,20 @@ describe('Function: enlargeSmallPrint', () => {
     expect(result).toBe(first);
   });
 
+  it('leaves a page rendered from a PDF as it was read', async () => {
+    // Prepare
+    const slot = sizeSlot(reading([20, 20, 20, 20, 20], 90));
+    const first = upright(reading([10, 10, 10, 10, 10], 60), 400, 300);
+    const rendered = { ...(await page(400, 300)), dpi: 150, rendered: true };
+
+    // Act
+    const result = await enlargeSmallPrint(slot, rendered, first, TUNING);
+
+    // Assess
+    expect(result).toBe(first);
+    expect(slot.sizes).toEqual([]);
+  });
+
   it('enlarges no further than the pixel cap allows', async () => {
     // Prepare: words 5 px high would be ×3, but the cap allows 4 × the pixels (×2)
     const slot = sizeSlot(reading([20, 20, 20, 20, 20], 90));
