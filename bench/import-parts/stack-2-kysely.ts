@@ -1,60 +1,6 @@
-/** Import-cost part, cumulative: the pipeline functions' SDK packages plus kysely and pg. */
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  PutObjectTaggingCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import {
-  GetQueueAttributesCommand,
-  SendMessageCommand,
-  SQSClient,
-  StartMessageMoveTaskCommand,
-} from '@aws-sdk/client-sqs';
-import {
-  DetectDocumentTextCommand,
-  GetDocumentTextDetectionCommand,
-  StartDocumentTextDetectionCommand,
-  TextractClient,
-} from '@aws-sdk/client-textract';
-import { Signer } from '@aws-sdk/rds-signer';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+/** Import-cost part, cumulative: the pipeline functions' SDK packages, then kysely and pg. */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { handler as sdk } from './aws-sdk-pipeline.js';
 
-export const handler = async () =>
-  [
-    ApiGatewayManagementApiClient,
-    DeleteConnectionCommand,
-    PostToConnectionCommand,
-    S3Client,
-    GetObjectCommand,
-    HeadObjectCommand,
-    PutObjectCommand,
-    PutObjectTaggingCommand,
-    SFNClient,
-    StartExecutionCommand,
-    SQSClient,
-    SendMessageCommand,
-    GetQueueAttributesCommand,
-    StartMessageMoveTaskCommand,
-    TextractClient,
-    DetectDocumentTextCommand,
-    GetDocumentTextDetectionCommand,
-    StartDocumentTextDetectionCommand,
-    Signer,
-    createPresignedPost,
-    getSignedUrl,
-    Kysely,
-    PostgresDialect,
-    sql,
-    pg.Pool,
-  ].length;
+export const handler = async () => (await sdk()) + [Kysely, PostgresDialect, sql, pg.Pool].length;
