@@ -19,7 +19,7 @@
  */
 import sharp from 'sharp';
 import type { PageImage } from './rasterize.js';
-import type { RecognizedPage, SlotHandle } from './worker-pool.js';
+import type { RecognizedPage, SlotHandle, TesseractWord } from './worker-pool.js';
 
 export interface OrientationTuning {
   /** Find and undo turns at all. */
@@ -93,16 +93,20 @@ export interface UprightPage {
   degrees: number;
 }
 
+/** Every word of a reading, in reading order. */
+export function* wordsOf(page: RecognizedPage): Generator<TesseractWord> {
+  for (const block of page.blocks) for (const p of block.paragraphs) for (const l of p.lines) yield* l.words;
+}
+
 /** Number of words Tesseract found, to tell a blank page from an unreadable one. */
 function wordCount(page: RecognizedPage): number {
   let count = 0;
-  for (const block of page.blocks)
-    for (const p of block.paragraphs) for (const l of p.lines) count += l.words.length;
+  for (const _ of wordsOf(page)) count += 1;
   return count;
 }
 
-/** Words that say how text runs: three or more letters or digits (a lone `I` or `1` is taller than wide upright). */
-const TELLING_WORD = /[\p{L}\p{N}]{3}/u;
+/** Words that say how text runs and how large it is: three or more letters or digits (a lone `I` or `1` is taller than wide upright). */
+export const TELLING_WORD = /[\p{L}\p{N}]{3}/u;
 /** Telling words a reading needs before its word shapes count as evidence. */
 const MIN_TELLING_WORDS = 3;
 
@@ -116,15 +120,12 @@ export function verticalShare(page: RecognizedPage): number | undefined {
   let words = 0;
   let characters = 0;
   let vertical = 0;
-  for (const block of page.blocks)
-    for (const p of block.paragraphs)
-      for (const l of p.lines)
-        for (const w of l.words) {
-          if (!TELLING_WORD.test(w.text)) continue;
-          words += 1;
-          characters += w.text.length;
-          if (w.bbox.y1 - w.bbox.y0 > w.bbox.x1 - w.bbox.x0) vertical += w.text.length;
-        }
+  for (const w of wordsOf(page)) {
+    if (!TELLING_WORD.test(w.text)) continue;
+    words += 1;
+    characters += w.text.length;
+    if (w.bbox.y1 - w.bbox.y0 > w.bbox.x1 - w.bbox.x0) vertical += w.text.length;
+  }
   return words < MIN_TELLING_WORDS ? undefined : vertical / characters;
 }
 
@@ -132,23 +133,17 @@ export function verticalShare(page: RecognizedPage): number | undefined {
 export function legibleShare(page: RecognizedPage): number {
   let characters = 0;
   let legible = 0;
-  for (const block of page.blocks)
-    for (const p of block.paragraphs)
-      for (const l of p.lines)
-        for (const w of l.words) {
-          characters += w.text.length;
-          if (w.confidence >= 50 && TELLING_WORD.test(w.text)) legible += w.text.length;
-        }
+  for (const w of wordsOf(page)) {
+    characters += w.text.length;
+    if (w.confidence >= 50 && TELLING_WORD.test(w.text)) legible += w.text.length;
+  }
   return characters === 0 ? 0 : legible / characters;
 }
 
 /** Characters read, each weighted by its word's confidence (0–1): how much text a reading found for sure. */
 export function confidentText(page: RecognizedPage): number {
   let total = 0;
-  for (const block of page.blocks)
-    for (const p of block.paragraphs)
-      for (const l of p.lines)
-        for (const w of l.words) total += (w.text.trim().length * Math.max(0, w.confidence)) / 100;
+  for (const w of wordsOf(page)) total += (w.text.trim().length * Math.max(0, w.confidence)) / 100;
   return total;
 }
 

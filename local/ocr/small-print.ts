@@ -7,7 +7,7 @@
  * resolution the engine chose.
  */
 import sharp from 'sharp';
-import { confidentText } from './orientation.js';
+import { confidentText, TELLING_WORD, wordsOf } from './orientation.js';
 import type { UprightPage } from './orientation.js';
 import type { PageImage } from './rasterize.js';
 import type { RecognizedPage, SlotHandle } from './worker-pool.js';
@@ -27,9 +27,6 @@ export interface SmallPrintTuning {
   tallPsm: string;
 }
 
-/** Words whose height says how large the print is: three or more letters or digits. */
-const SIZED_WORD = /[\p{L}\p{N}]{3}/u;
-
 /**
  * Median height of the words of a reading, in its pixels.
  *
@@ -37,10 +34,7 @@ const SIZED_WORD = /[\p{L}\p{N}]{3}/u;
  */
 export function medianWordHeight(page: RecognizedPage): number | undefined {
   const heights: number[] = [];
-  for (const block of page.blocks)
-    for (const p of block.paragraphs)
-      for (const l of p.lines)
-        for (const w of l.words) if (SIZED_WORD.test(w.text)) heights.push(w.bbox.y1 - w.bbox.y0);
+  for (const w of wordsOf(page)) if (TELLING_WORD.test(w.text)) heights.push(w.bbox.y1 - w.bbox.y0);
   if (heights.length < 5) return undefined;
   heights.sort((a, b) => a - b);
   return heights[Math.floor(heights.length / 2)];
