@@ -1,54 +1,9 @@
 /** Import-cost part: every SDK package a pipeline function (recognize, admitter, …) imports, together. */
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  PutObjectTaggingCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import {
-  GetQueueAttributesCommand,
-  SendMessageCommand,
-  SQSClient,
-  StartMessageMoveTaskCommand,
-} from '@aws-sdk/client-sqs';
-import {
-  DetectDocumentTextCommand,
-  GetDocumentTextDetectionCommand,
-  StartDocumentTextDetectionCommand,
-  TextractClient,
-} from '@aws-sdk/client-textract';
-import { Signer } from '@aws-sdk/rds-signer';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { handler as ws } from './aws-sdk-ws.js';
+import { handler as sfn } from './client-sfn.js';
+import { handler as sqs } from './client-sqs.js';
+import { handler as textract } from './client-textract.js';
+import { handler as s3 } from './s3-presigners.js';
 
 export const handler = async () =>
-  [
-    ApiGatewayManagementApiClient,
-    DeleteConnectionCommand,
-    PostToConnectionCommand,
-    S3Client,
-    GetObjectCommand,
-    HeadObjectCommand,
-    PutObjectCommand,
-    PutObjectTaggingCommand,
-    SFNClient,
-    StartExecutionCommand,
-    SQSClient,
-    SendMessageCommand,
-    GetQueueAttributesCommand,
-    StartMessageMoveTaskCommand,
-    TextractClient,
-    DetectDocumentTextCommand,
-    GetDocumentTextDetectionCommand,
-    StartDocumentTextDetectionCommand,
-    Signer,
-    createPresignedPost,
-    getSignedUrl,
-  ].length;
+  (await ws()) + (await s3()) + (await sfn()) + (await sqs()) + (await textract());

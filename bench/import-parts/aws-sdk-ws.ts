@@ -1,10 +1,5 @@
 /** Import-cost part: the SDK packages of the ws function (and dbChange): @connections client and RDS signer. */
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import { Signer } from '@aws-sdk/rds-signer';
+import { handler as connections } from './client-apigatewaymanagementapi.js';
+import { handler as signer } from './rds-signer.js';
 
-export const handler = async () =>
-  [ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand, Signer].length;
+export const handler = async () => (await connections()) + (await signer());
