@@ -147,6 +147,40 @@ export function confidentText(page: RecognizedPage): number {
   return total;
 }
 
+/** Segmentation modes: ordinary pages, and tall ones (receipts) read as one block. */
+export type SegmentationTuning = Pick<OrientationTuning, 'psm' | 'tallAspect' | 'tallPsm'>;
+
+/**
+ * Reads a page turned clockwise by `degrees` and enlarged by `scale`, with the segmentation mode its
+ * shape calls for.
+ *
+ * @returns The reading, in the pixels of the turned (and enlarged) image.
+ */
+export async function readPage(
+  slot: SlotHandle,
+  image: PageImage,
+  tuning: SegmentationTuning,
+  degrees: number,
+  scale = 1,
+): Promise<UprightPage> {
+  let { png, width, height } = image;
+  if (degrees !== 0 || scale !== 1) {
+    const turnedWidth = degrees % 180 === 0 ? width : height;
+    const pipeline = sharp(png).rotate(degrees);
+    if (scale !== 1) pipeline.resize({ width: Math.round(turnedWidth * scale), kernel: 'cubic' });
+    const turned = await pipeline.png({ compressionLevel: 1 }).toBuffer({ resolveWithObject: true });
+    png = turned.data;
+    width = turned.info.width;
+    height = turned.info.height;
+  }
+  const params = {
+    // Known resolution helps Tesseract's size heuristics; 0 lets it estimate from the glyphs.
+    user_defined_dpi: String(image.dpi === undefined ? 0 : Math.round(image.dpi * scale)),
+    tessedit_pageseg_mode: (height >= width * tuning.tallAspect ? tuning.tallPsm : tuning.psm) as never,
+  };
+  return { result: await slot.recognize(png, params), width, height, degrees };
+}
+
 /**
  * Recognizes a page in its upright orientation.
  *
@@ -169,24 +203,7 @@ export async function recognizeUpright(
     }
     return reading;
   };
-  const read = async (degrees: number): Promise<UprightPage> => {
-    let { png, width, height } = image;
-    if (degrees !== 0) {
-      const turned = await sharp(png)
-        .rotate(degrees)
-        .png({ compressionLevel: 1 })
-        .toBuffer({ resolveWithObject: true });
-      png = turned.data;
-      width = turned.info.width;
-      height = turned.info.height;
-    }
-    const params = {
-      // Known resolution helps Tesseract's size heuristics; 0 lets it estimate from the glyphs.
-      user_defined_dpi: String(image.dpi ?? 0),
-      tessedit_pageseg_mode: (height >= width * tuning.tallAspect ? tuning.tallPsm : tuning.psm) as never,
-    };
-    return { result: await slot.recognize(png, params), width, height, degrees };
-  };
+  const read = (degrees: number): Promise<UprightPage> => readPage(slot, image, tuning, degrees);
   if (!tuning.detect) return recognizeAt(0);
 
   /** The turned reading if it is clearly better than `base`, else `base`. */

@@ -6,13 +6,12 @@
  * enlarged, so only small print is read twice, and only on images: PDF pages are rendered at the
  * resolution the engine chose.
  */
-import sharp from 'sharp';
-import { confidentText, TELLING_WORD, wordsOf } from './orientation.js';
-import type { UprightPage } from './orientation.js';
+import { confidentText, readPage, TELLING_WORD, wordsOf } from './orientation.js';
+import type { SegmentationTuning, UprightPage } from './orientation.js';
 import type { PageImage } from './rasterize.js';
 import type { RecognizedPage, SlotHandle } from './worker-pool.js';
 
-export interface SmallPrintTuning {
+export interface SmallPrintTuning extends SegmentationTuning {
   /** Median word height (px) under which a page is read again enlarged; 0 turns this off. */
   smallPrintHeight: number;
   /** Word height (px) the enlargement aims at. */
@@ -21,10 +20,6 @@ export interface SmallPrintTuning {
   maxEnlargement: number;
   /** Pixels an enlarged page may have. */
   maxEnlargedPixels: number;
-  /** Segmentation modes, as for the first reading (`OrientationTuning`). */
-  psm: string;
-  tallAspect: number;
-  tallPsm: string;
 }
 
 /**
@@ -67,19 +62,6 @@ export async function enlargeSmallPrint(
     Math.sqrt(tuning.maxEnlargedPixels / (upright.width * upright.height)),
   );
   if (scale <= 1) return upright;
-  const width = Math.round(upright.width * scale);
-  const { data, info } = await sharp(image.png)
-    .rotate(upright.degrees)
-    .resize({ width, kernel: 'cubic' })
-    .png({ compressionLevel: 1 })
-    .toBuffer({ resolveWithObject: true });
-  const result = await slot.recognize(data, {
-    user_defined_dpi: String(image.dpi === undefined ? 0 : Math.round(image.dpi * scale)),
-    tessedit_pageseg_mode: (info.height >= info.width * tuning.tallAspect
-      ? tuning.tallPsm
-      : tuning.psm) as never,
-  });
-  return confidentText(result) >= confidentText(upright.result)
-    ? { result, width: info.width, height: info.height, degrees: upright.degrees }
-    : upright;
+  const enlarged = await readPage(slot, image, tuning, upright.degrees, scale);
+  return confidentText(enlarged.result) >= confidentText(upright.result) ? enlarged : upright;
 }
