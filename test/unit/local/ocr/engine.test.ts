@@ -248,6 +248,28 @@ describe('Function: createLocalOcrEngine', () => {
     expect(characterErrorRate(linesOf(result).join('\n'), receipt.join('\n'))).toBeLessThan(MAX_CER);
   });
 
+  it('places the words of a receipt cut out of a flatbed scan where the receipt lies on the page', async () => {
+    // Prepare: the fixture lays the receipt on the middle third of the width, 200 px from the top
+    const receipt = ['CORNER SHOP', 'Main Street 5', 'Milk 1.29', 'Bread 2.49', 'Total 3.78', 'Thank you'];
+    const png = await renderReceiptOnBackground(receipt);
+    const { height = 0 } = await sharp(png).metadata();
+
+    // Act
+    const result = await engine.detectDocumentText(png, 'image/png');
+
+    // Assess
+    const words = (result.Blocks ?? []).filter((b) => b.BlockType === 'WORD');
+    expect(words.map((w) => w.Text)).toContain('Total');
+    for (const word of words) {
+      const box = word.Geometry?.BoundingBox;
+      expect(box?.Left).toBeGreaterThanOrEqual(0.5);
+      expect((box?.Left ?? 0) + (box?.Width ?? 0)).toBeLessThanOrEqual(2.5 / 3);
+      expect(box?.Top).toBeGreaterThanOrEqual(200 / height);
+    }
+    const page = (result.Blocks ?? []).find((b) => b.BlockType === 'PAGE');
+    expect(page?.Geometry?.BoundingBox).toEqual({ Left: 0, Top: 0, Width: 1, Height: 1 });
+  });
+
   it('reads small print from a low-resolution scan by reading the page again enlarged', async () => {
     // Prepare: 9 px type (a letter page scanned at about 75 dpi), JPEG-compressed
     const lines = [...LINES, 'Payable within 30 days to account 4711', 'Questions? Call 0800 123 456'];
