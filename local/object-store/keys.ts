@@ -51,6 +51,17 @@ export function validateObjectKey(key: string): string {
   return key;
 }
 
+/** Whether {@link validateObjectKey} accepts `key`. */
+export function isStorableKey(key: string): boolean {
+  try {
+    validateObjectKey(key);
+    return true;
+  } catch (error) {
+    if (error instanceof ValidationError) return false;
+    throw error;
+  }
+}
+
 /**
  * Checks a bucket name against S3's naming rules. Those rules also guarantee the name can never
  * start with a dot, so the store's own `.meta` and `.tmp` folders cannot clash with a bucket.

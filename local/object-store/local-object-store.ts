@@ -12,7 +12,7 @@ import { scanDrops } from './drop-scanner.js';
 import type { ScanSnapshot } from './drop-scanner.js';
 import { ObjectStoreEngine } from './engine.js';
 import { handleS3Request } from './http-handler.js';
-import { encodeKeyForUrl, validateBucketName, validateObjectKey } from './keys.js';
+import { encodeKeyForUrl, isStorableKey, validateBucketName, validateObjectKey } from './keys.js';
 import { encodePolicy, signDownload, signPolicy, SIGNING_ALGORITHM } from './signing.js';
 
 export interface LocalObjectStoreOptions {
@@ -151,7 +151,10 @@ class FileObjectStore implements LocalObjectStore {
   }
 
   async head(key: string): Promise<ObjectHead | undefined> {
-    const described = await this.engine.describe(validateObjectKey(key));
+    // A key this store refuses names no stored object, and S3 answers such a HEAD with 404: an event
+    // for it (a name only S3 could hold) is then "no such object", not a failure to retry.
+    if (!isStorableKey(key)) return undefined;
+    const described = await this.engine.describe(key);
     if (!described) return undefined;
     const head: ObjectHead = { size: described.size, lastModified: described.mtime };
     if (described.meta) head.contentType = described.meta.contentType;

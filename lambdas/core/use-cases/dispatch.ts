@@ -5,6 +5,7 @@ import type { DispatchDeps } from '../deps.js';
 import { parseUploadKey } from '../keys.js';
 import { LIMITS, type TaskErrorCode } from '../task.js';
 import { sniffContentType } from '../content-type.js';
+import { hasControlCharacters } from '../text.js';
 import { createDroppedTask } from './create-task.js';
 import { notifyTaskUpdate } from './notify.js';
 
@@ -42,6 +43,14 @@ export const dispatchObjectCreated = async (
   deps: DispatchDeps,
   object: { key: string; size: number },
 ): Promise<DispatchOutcome> => {
+  // No task row can name such a key (PostgreSQL refuses NUL in text), and redelivering the event
+  // cannot change that: it is logged and left in the bucket instead of going round to the DLQ.
+  if (hasControlCharacters(object.key)) {
+    logger.error('Ignoring an object whose key holds control characters; rename it to have it read', {
+      key: JSON.stringify(object.key),
+    });
+    return { outcome: 'ignored', reason: 'control characters in key' };
+  }
   const owner = parseUploadKey(object.key);
   if (!owner) {
     logger.warn('Ignoring object outside uploads/{userId}/', { key: object.key });

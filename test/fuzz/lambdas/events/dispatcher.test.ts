@@ -282,12 +282,42 @@ describe.each(await databaseBackends())('Backend: $name', ({ name, create }) => 
       record,
       key,
       wellFormed,
-      plain: wellFormed && plainKey,
+      // Any well-formed record, whatever its key, is handled: retrying one cannot change its outcome.
+      plain: wellFormed,
       mustBecomeTask: wellFormed && created && known && exists && spec.size === 'actual' && plainKey,
     };
   };
 
   describe('Function: createDispatcherHandler', () => {
+    it('drops an event for a key with a control character without a task or a retry', async () => {
+      // Prepare: S3 accepts such a name (a macOS `Icon\r` file synced up); no task row can hold it
+      const key = `uploads/${knownUser}/${randomUUID()}/Icon\r`;
+      const body = JSON.stringify({
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: { bucket: { name: 'untxt-documents' }, object: { key: encodeS3Key(key), size: 10 } },
+          },
+        ],
+      });
+
+      // Act
+      const result = await dispatcher(
+        { Records: [{ messageId: 'control', body } as SQSRecord] } as SQSEvent,
+        createLambdaContext('untxt-dispatcher', { timeoutMs: 60_000 }),
+      );
+
+      // Assess
+      expect(result.batchItemFailures).toEqual([]);
+      const tasks = await sql<{ n: number }>`
+        select count(*)::int as n from files where storage_key like ${`uploads/${knownUser}/%/Icon%`}`.execute(
+        database.db,
+      );
+      expect(tasks.rows[0]?.n).toBe(0);
+    });
+
     it(
       'reports malformed messages, never good ones, and neither loses nor duplicates a task',
       async () => {

@@ -106,6 +106,18 @@ describe('Function: createLocalObjectStore', () => {
       expect(await harness.store.head(key)).toMatchObject({ size: 1 });
     });
 
+    it('answers a HEAD for a key it cannot hold as no such object, as S3 does for a key never stored', async () => {
+      // Prepare: names S3 could hold but this store refuses (backslash, control character, 300-byte segment)
+      const keys = ['uploads/u/a\\b.png', 'uploads/u/a\u0000.png', `uploads/u/${'x'.repeat(300)}.png`];
+
+      // Act
+      const heads = await Promise.all(keys.map((key) => harness.store.head(key)));
+
+      // Assess
+      expect(heads).toEqual([undefined, undefined, undefined]);
+      await expect(harness.store.read(keys[0] as string)).rejects.toBeInstanceOf(ValidationError);
+    });
+
     it('throws ConflictError when a key would need an existing object as its folder', async () => {
       // Prepare
       await harness.store.write('results/u/a', 'file', 'text/plain');
