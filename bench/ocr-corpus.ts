@@ -16,6 +16,8 @@ export interface CorpusDocument {
   file: string;
   contentType: string;
   groundTruth: string;
+  /** Score with case ignored (`bench ocr --ignore-case`; SROIE's reference is in capitals). */
+  ignoreCase?: boolean;
 }
 
 export const CONTENT_TYPES: Record<string, string> = {

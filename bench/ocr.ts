@@ -6,6 +6,7 @@
  *                        [--engines paddle,tesseract] [--split tune|holdout]
  *                        [--workers N] [--only substr,substr] [--langs eng+deu]
  *                        [--tune '{"raster":{"pdfDpi":300}}'] [--paddle-tune '{"detMaxSide":960}'] [--quiet]
+ *                        [--ignore-case]
  *
  * `--engines` lists the local engines to run (default: all of them); `--split` keeps one half of
  * the corpus (per source folder, documents sorted by path, alternately `tune` and `holdout`), so
@@ -16,7 +17,9 @@
  * Native Tesseract runs when `--native` is given or when the `tesseract` CLI is on PATH (unless
  * `--no-native`); `--tune` overrides the engine's internal tuning (see `EngineTuning`) for
  * experiments; `--langs` gives the local engine one language list for every document instead of
- * each document's own (`eng+deu` is what the host runs by default); progress goes to stderr, the
+ * each document's own (`eng+deu` is what the host runs by default); `--ignore-case` scores the
+ * text with case ignored (SROIE's reference is in capitals where the receipts print lower case, so
+ * it shows how much of a receipt's CER is only case); progress goes to stderr, the
  * markdown report to stdout.
  *
  * The corpus (MANIFEST.tsv + documents + NAME.gt.txt ground truth) is read in place and never
@@ -120,7 +123,8 @@ function textOf(result: DetectedText): string {
     .join('\n\n');
 }
 
-function score(doc: CorpusDocument, text: string, pages: number, seconds: number): DocumentScore {
+function score(doc: CorpusDocument, read: string, pages: number, seconds: number): DocumentScore {
+  const text = doc.ignoreCase === true ? read.toLocaleLowerCase('und') : read;
   return {
     doc,
     pages,
@@ -464,6 +468,7 @@ async function main(): Promise<void> {
       'paddle-tune': { type: 'string' },
       langs: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'ignore-case': { type: 'boolean', default: false },
     },
   });
   const corpus = path.resolve(values.corpus);
@@ -486,7 +491,10 @@ async function main(): Promise<void> {
   }
   const log = values.quiet ? () => undefined : (line: string) => console.error(line);
   const everything = await loadCorpus(corpus, only);
-  const docs = values.split === undefined ? everything : splitHalf(everything, values.split);
+  const halves = values.split === undefined ? everything : splitHalf(everything, values.split);
+  const docs = values['ignore-case']
+    ? halves.map((d) => ({ ...d, groundTruth: d.groundTruth.toLocaleLowerCase('und'), ignoreCase: true }))
+    : halves;
   if (docs.length === 0) {
     console.error(`No documents selected from ${corpus}`);
     process.exit(2);
@@ -589,6 +597,7 @@ async function main(): Promise<void> {
         `tesseract engine configuration: model \`${config.model}\`, languages ${values.langs ?? 'per document (MANIFEST `lang`)'}, ` +
           `PDFs at ${config.raster.pdfDpi ?? 300} dpi, psm ${config.psm} (pages ≥ ${config.tallAspect}× taller than wide: psm ${config.tallPsm}), ` +
           `orientation ${orientationOf(config)}, ` +
+          `${config.cropToPaper ? `scans showing more than the paper cut to it and read at psm ${config.cutPsm}` : 'no cut to the paper'}, ` +
           `small print (median word under ${config.smallPrintHeight} px) ${config.smallPrintHeight > 0 ? `read again enlarged to ${config.targetPrintHeight} px` : 'not enlarged'}, ` +
           `Tesseract parameters ${JSON.stringify(config.params)}.`,
         '',
@@ -629,7 +638,10 @@ async function main(): Promise<void> {
       'would be; native Tesseract starts one process per page. CER/WER are summed edit distances over summed ' +
       'ground-truth lengths after NFKC and whitespace normalisation. "WER any order" lets the words be ' +
       'reordered for free (max(|hyp|, |ref|) − common words): forms and receipts can be read in more than ' +
-      'one fair order, and CER/WER count a different order as errors.',
+      'one fair order, and CER/WER count a different order as errors.' +
+      (values['ignore-case']
+        ? ' **Case ignored** (--ignore-case): text and reference compared in lower case.'
+        : ''),
     '',
     'Reproduce:',
     '',
@@ -637,7 +649,7 @@ async function main(): Promise<void> {
     `npx tsx bench/ocr.ts --corpus ${path.relative(process.cwd(), corpus) || '.'}${runNativeToo ? ' --native' : ' --no-native'}` +
       `${values['no-local'] ? ' --no-local' : ` --engines ${engineNames.join(',')}`}${values.split ? ` --split ${values.split}` : ''}` +
       `${values.workers ? ` --workers ${workers}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.tune ? ` --tune '${values.tune}'` : ''}` +
-      `${values['paddle-tune'] ? ` --paddle-tune '${values['paddle-tune']}'` : ''}${values.langs ? ` --langs ${values.langs}` : ''}`,
+      `${values['paddle-tune'] ? ` --paddle-tune '${values['paddle-tune']}'` : ''}${values.langs ? ` --langs ${values.langs}` : ''}${values['ignore-case'] ? ' --ignore-case' : ''}`,
     '```',
   );
   console.log(out.join('\n'));
