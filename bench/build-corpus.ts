@@ -16,7 +16,7 @@ import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { pdfjsAssets } from '../local/ocr/assets.js';
+import { pdfjsDocumentParams } from '../local/ocr/assets.js';
 
 export type CorpusSet = 'dev' | 'unseen' | 'fresh';
 export const CORPUS_SETS: readonly CorpusSet[] = ['dev', 'unseen', 'fresh'];
@@ -303,15 +303,7 @@ export function pdfPageLines(items: readonly PlacedText[]): string[] {
 /** The text layer of a PDF, read with pdf.js: lines of every page, pages joined by a newline. */
 export async function pdfText(bytes: Uint8Array): Promise<{ text: string; pages: number }> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const pdf = await pdfjs.getDocument({
-    data: new Uint8Array(bytes),
-    ...pdfjsAssets(),
-    cMapPacked: true,
-    isEvalSupported: false,
-    useSystemFonts: false,
-    disableFontFace: true,
-    verbosity: 0,
-  }).promise;
+  const pdf = await pdfjs.getDocument(pdfjsDocumentParams(bytes)).promise;
   try {
     const pages: string[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {

@@ -44,6 +44,24 @@ export function pdfjsAssets(): PdfjsAssets {
 }
 
 /**
+ * How the local engine (and the bench) open a PDF with pdf.js: the bundled assets, no `eval`, no
+ * system fonts, no font faces (there is no DOM), quiet.
+ *
+ * @param bytes - The PDF; copied, because pdf.js takes ownership of (detaches) the buffer it gets.
+ */
+export function pdfjsDocumentParams(bytes: Uint8Array) {
+  return {
+    data: new Uint8Array(bytes),
+    ...pdfjsAssets(),
+    cMapPacked: true,
+    isEvalSupported: false,
+    useSystemFonts: false,
+    disableFontFace: true,
+    verbosity: 0,
+  };
+}
+
+/**
  * Model flavours. `4.0.0` (legacy + LSTM) and `4.0.0_best_int` (LSTM "best", stored as integers)
  * come from the `@tesseract.js-data/*` packages. `fast` is tessdata_fast: a smaller LSTM network
  * that reads about a third faster at nearly the same accuracy (see docs/ocr.md); it is the model

@@ -132,6 +132,18 @@ function rankFilter(
   return pass(pass(src, 1, 0), 0, 1);
 }
 
+/** Opening (erode, then dilate: removes bright marks thinner than the window) or closing (the reverse: fills dark ones). */
+function morphology(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  radius: number,
+  operation: 'open' | 'close',
+): Uint8Array {
+  const [first, second] = operation === 'open' ? (['min', 'max'] as const) : (['max', 'min'] as const);
+  return rankFilter(rankFilter(src, width, height, radius, first), width, height, radius, second);
+}
+
 /** Bounding box and size of the largest 4-connected region of a 0/1 mask. */
 function largestRegion(
   mask: Uint8Array,
@@ -184,13 +196,7 @@ function largestRegion(
  * cardboard to the black of the lid is no mark; print is.
  */
 function backgroundInk(grey: Uint8Array, width: number, height: number, rect: Rect): number {
-  const closed = rankFilter(
-    rankFilter(grey, width, height, INK_RADIUS, 'max'),
-    width,
-    height,
-    INK_RADIUS,
-    'min',
-  );
+  const closed = morphology(grey, width, height, INK_RADIUS, 'close');
   let outside = 0;
   let ink = 0;
   for (let y = 0; y < height; y += 1) {
@@ -230,13 +236,7 @@ export function findPaper(grey: Uint8Array, width: number, height: number): Pape
     return { reason: 'no-contrast' };
   const bright = new Uint8Array(grey.length);
   for (let i = 0; i < grey.length; i += 1) bright[i] = (grey[i] ?? 0) >= high ? 1 : 0;
-  const opened = rankFilter(
-    rankFilter(bright, width, height, OPEN_RADIUS, 'min'),
-    width,
-    height,
-    OPEN_RADIUS,
-    'max',
-  );
+  const opened = morphology(bright, width, height, OPEN_RADIUS, 'open');
   const region = largestRegion(opened, width, height);
   const area = width * height;
   if (region === undefined || (region.rect.width * region.rect.height) / area < MIN_PAPER_AREA)

@@ -7,7 +7,7 @@ import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import type * as Pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { LIMITS } from '../../lambdas/core/task.js';
-import { pdfjsAssets } from './assets.js';
+import { pdfjsDocumentParams } from './assets.js';
 import { corruptDocument, encryptedPdf, OcrError } from './errors.js';
 
 /** One page ready for OCR. */
@@ -126,16 +126,7 @@ async function openPdf(bytes: Uint8Array, opts: Required<RasterOptions>): Promis
   const pdfjs = await loadPdfjs();
   let pdf: PDFDocumentProxy;
   try {
-    const task = pdfjs.getDocument({
-      // pdf.js takes ownership of (detaches) the buffer it is given; the caller keeps theirs.
-      data: new Uint8Array(bytes),
-      ...pdfjsAssets(),
-      cMapPacked: true,
-      isEvalSupported: false,
-      useSystemFonts: false,
-      disableFontFace: true,
-      verbosity: 0,
-    });
+    const task = pdfjs.getDocument(pdfjsDocumentParams(bytes));
     pdf = await task.promise;
   } catch (error) {
     if (errorName(error) === 'PasswordException') throw encryptedPdf(error);
