@@ -59,6 +59,8 @@ export const TASK_ERROR_CODES = [
   /** Waited longer than the configured maximum for Textract capacity (admission control). */
   'CAPACITY_WAIT_EXCEEDED',
   'TIMEOUT',
+  /** The file never arrived: its upload link expired and nothing is at the task's key. */
+  'UPLOAD_EXPIRED',
   'INTERNAL',
 ] as const;
 export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];

@@ -168,11 +168,12 @@ export const ENV_SCHEMAS = {
   writeResult: z.object(pipeline),
   /** State `MarkFailed` (Catch target). */
   markFailed: z.object(pipeline),
-  /** Scheduled clean-up: re-drives stuck tasks, purges expired soft deletes, drops old connections. */
+  /**
+   * Scheduled clean-up: re-drives stuck tasks, settles uploads that never reported in (reads their
+   * key in the bucket), purges expired soft deletes, drops old connections.
+   */
   janitor: z.object({
-    ...logging,
-    ...database,
-    ...realtime,
+    ...pipeline,
     ...workflow,
     /**
      * A task `queued`/`processing` untouched for this long is stuck. Keep it above the longest silent

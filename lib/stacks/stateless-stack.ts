@@ -196,7 +196,7 @@ export class StatelessStack extends Stack {
       USER_POOL_ID: stateful.users.userPool.userPoolId,
       USER_POOL_CLIENT_ID: stateful.users.client.userPoolClientId,
     });
-    const janitor = make('janitor', { ...database, ...realtime, ...workflow });
+    const janitor = make('janitor', { ...pipelineEnv, ...workflow });
     // Invoked by the database (aws_lambda) for changes made outside untxt; migrate names it there.
     const dbChange = make('dbChange', { ...database, ...realtime });
     stateful.databaseLambda.allowInvoke(this, 'DatabaseInvokesDbChange', dbChange);
@@ -295,10 +295,12 @@ export class StatelessStack extends Stack {
     stateMachine.grantStartExecution(admitter);
     this.admission.bindAdmitter(admitter);
 
-    // janitor: re-drives stuck tasks by starting a new execution attempt.
+    // janitor: re-drives stuck tasks by starting a new execution attempt; an upload whose event was
+    // lost is read (head, magic bytes) and dispatched as the dispatcher would have.
     stateMachine.grantStartExecution(janitor);
+    documents.grant(janitor, { read: [UPLOADS] });
     new Rule(this, 'JanitorSchedule', {
-      description: 'untxt janitor: stuck tasks, expired soft deletes, old connections',
+      description: 'untxt janitor: stuck tasks, lost uploads, expired soft deletes, old connections',
       schedule: Schedule.rate(Duration.minutes(15)),
       targets: [
         new LambdaFunction(janitor, {

@@ -772,7 +772,19 @@ describe.skipIf(missing.length > 0)('Bundles: the synthesized functions, end to 
   });
 
   it('runs the janitor on its schedule and the admitter on its queue', async () => {
-    // Prepare: whatever the admission queue holds by now (Recognize pokes it when it frees capacity)
+    // Prepare: a task whose file never came, created an hour and more ago
+    const token = await idToken(randomUUID(), 'forgetful@example.com');
+    const created = await api<{ task: { id: string } }>(token, '/tasks', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ filename: 'never-sent.pdf', contentType: 'application/pdf', size: 1000 }),
+    });
+    expect(created.status).toBe(201);
+    const unsent = created.body.task.id;
+    await directDatabase.query(`UPDATE tasks SET updated_at = now() - interval '2 hours' WHERE id = $1`, [
+      unsent,
+    ]);
+    // And whatever the admission queue holds by now (Recognize pokes it when it frees capacity)
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queues.admission.url,
@@ -793,11 +805,14 @@ describe.skipIf(missing.length > 0)('Bundles: the synthesized functions, end to 
     };
 
     // Act
-    const janitor = await functions.janitor.invoke(scheduled);
+    const janitor = await functions.janitor.invoke<Record<string, number>>(scheduled);
     const admitter = await functions.admitter.invoke(sqsEvent(Messages, queues.admission.arn));
 
-    // Assess: both ran to the end against the stand-ins (the janitor reports what it did)
-    expect(janitor).toBeTypeOf('object');
+    // Assess: both ran to the end against the stand-ins; the janitor asked the bucket for the
+    // unsent file, found nothing and failed its task
+    expect(janitor).toMatchObject({ uploadsExpired: 1, uploadsRecovered: 0 });
+    const view = await api<{ task: { status: string } }>(token, `/tasks/${unsent}`);
+    expect(view.body.task).toMatchObject({ status: 'failed', error: { code: 'UPLOAD_EXPIRED' } });
     expect(admitter).not.toBeUndefined();
   });
 

@@ -93,7 +93,13 @@ const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
     'textract:GetDocumentTextDetection',
   ],
   markFailed: ['execute-api:ManageConnections'],
-  janitor: ['execute-api:ManageConnections', 'states:StartExecution'],
+  janitor: [
+    'execute-api:ManageConnections',
+    'kms:Decrypt',
+    's3:GetObject',
+    's3:ListBucket',
+    'states:StartExecution',
+  ],
   dbChange: ['execute-api:ManageConnections'],
   migrate: [],
 };

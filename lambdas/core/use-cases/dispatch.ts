@@ -2,6 +2,7 @@ import { findTaskByStorageKey, transitionTask } from '../../../database/reposito
 import { findUserById } from '../../../database/repositories/users.js';
 import { logger } from '../../shared/logger.js';
 import type { DispatchDeps } from '../deps.js';
+import type { ObjectHead } from '../ports.js';
 import { parseUploadKey } from '../keys.js';
 import { LIMITS, type TaskErrorCode } from '../task.js';
 import { sniffContentType } from '../content-type.js';
@@ -58,16 +59,21 @@ export const dispatchObjectCreated = async (
   }
 
   let task = await findTaskByStorageKey(deps.db, object.key);
+  // Read once: a dropped file must still be there before it gets a task, or the task would wait
+  // for an upload that never comes (the event of an object deleted since, or redelivered late).
+  let head: ObjectHead | undefined | null = null;
   if (!task) {
     if (!(await findUserById(deps.db, owner.userId))) {
       logger.warn('Ignoring dropped file of an unknown user', { key: object.key, userId: owner.userId });
       return { outcome: 'ignored', reason: 'unknown user' };
     }
+    head = await deps.objects.head(object.key);
+    if (!head) return { outcome: 'ignored', reason: 'object no longer exists' };
     await createDroppedTask(deps, {
       userId: owner.userId,
       key: object.key,
       filename: owner.filename,
-      size: object.size,
+      size: head.size,
     });
     task = await findTaskByStorageKey(deps.db, object.key);
     if (!task) throw new Error(`Task for ${object.key} vanished after creation`);
@@ -78,7 +84,7 @@ export const dispatchObjectCreated = async (
   }
 
   if (task.status === 'awaiting_upload') {
-    const head = await deps.objects.head(object.key);
+    head ??= await deps.objects.head(object.key);
     if (!head) return { outcome: 'ignored', reason: 'object no longer exists' };
     if (head.size === 0) return fail(deps, task.id, 'EMPTY_FILE', 'The uploaded file is empty');
     if (head.size > LIMITS.maxUploadBytes)

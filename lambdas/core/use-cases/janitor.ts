@@ -1,6 +1,7 @@
 /**
  * Periodic clean-up (a schedule on AWS, a timer in the local host): re-drives tasks that stalled,
- * purges soft-deleted tasks past the restore window, and forgets connections API Gateway has closed.
+ * settles uploads that never reported in, purges soft-deleted tasks past the restore window, and
+ * forgets connections API Gateway has closed.
  */
 import { deleteConnectionsConnectedBefore } from '../../../database/repositories/connections.js';
 import { claimMaintenance } from '../../../database/repositories/maintenance.js';
@@ -13,6 +14,7 @@ import {
 import { logger } from '../../shared/logger.js';
 import type { DispatchDeps } from '../deps.js';
 import { LIMITS } from '../task.js';
+import { dispatchObjectCreated } from './dispatch.js';
 import { notifyTaskUpdate } from './notify.js';
 import { requeueTask } from './requeue.js';
 
@@ -26,6 +28,13 @@ export interface JanitorSettings {
   stuckAfterMs: number;
   /** Attempts (including the first) after which a stuck task fails with `TIMEOUT`. @default 3 */
   maxAttempts: number;
+  /**
+   * A task still awaiting its upload this long after it was created is settled: dispatched when its
+   * file is in the bucket after all (the S3 event was lost), failed with `UPLOAD_EXPIRED` when not.
+   * Well past the upload link's 15 minutes, so an upload that started in time can finish.
+   * @default 60 minutes
+   */
+  uploadExpiredAfterMs: number;
   /** Soft-deleted tasks older than this are deleted for good. @default 30 days (the restore window) */
   restoreWindowMs: number;
   /** API Gateway closes every WebSocket after 2 hours; older rows are leftovers of a lost `$disconnect`. @default 2 hours */
@@ -42,6 +51,7 @@ export interface JanitorSettings {
 export const DEFAULT_JANITOR_SETTINGS: JanitorSettings = {
   stuckAfterMs: 90 * 60_000,
   maxAttempts: 3,
+  uploadExpiredAfterMs: 4 * LIMITS.presignSeconds * 1000,
   restoreWindowMs: LIMITS.restoreWindowDays * 86_400_000,
   connectionMaxAgeMs: 2 * 3_600_000,
   batchSize: 500,
@@ -54,6 +64,10 @@ export interface JanitorReport {
   redriven: number;
   /** Stuck tasks out of attempts, failed with `TIMEOUT`. */
   timedOut: number;
+  /** Tasks awaiting an upload whose file was in the bucket after all, dispatched now. */
+  uploadsRecovered: number;
+  /** Tasks whose file never arrived, failed with `UPLOAD_EXPIRED`. */
+  uploadsExpired: number;
   /** Soft-deleted tasks removed (with their file, result, events and text jobs). */
   purged: number;
   connectionsDeleted: number;
@@ -62,6 +76,7 @@ export interface JanitorReport {
 }
 
 const TIMEOUT_MESSAGE = 'Processing stalled and was given up after several attempts; retry the task';
+const UPLOAD_EXPIRED_MESSAGE = 'The file did not arrive before its upload link expired; upload it again';
 
 /**
  * Runs every clean-up once. A failure to re-drive one task is logged and does not stop the others.
@@ -79,6 +94,8 @@ export const runJanitor = async (
   const report: JanitorReport = {
     redriven: 0,
     timedOut: 0,
+    uploadsRecovered: 0,
+    uploadsExpired: 0,
     purged: 0,
     connectionsDeleted: 0,
     countsRepaired: 0,
@@ -98,6 +115,21 @@ export const runJanitor = async (
       if (outcome === 'timedOut') report.timedOut += 1;
     } catch (error) {
       logger.error('Could not re-drive a stuck task', { taskId: task.id, error: error as Error });
+    }
+  }
+
+  const unsent = await findTasksInStatus(deps.db, {
+    statuses: ['awaiting_upload'],
+    updatedBefore: new Date(now - settings.uploadExpiredAfterMs),
+    limit: settings.batchSize,
+  });
+  for (const task of unsent) {
+    try {
+      const outcome = await settleUpload(deps, task);
+      if (outcome === 'recovered') report.uploadsRecovered += 1;
+      if (outcome === 'expired') report.uploadsExpired += 1;
+    } catch (error) {
+      logger.error('Could not settle a task awaiting its upload', { taskId: task.id, error: error as Error });
     }
   }
 
@@ -151,4 +183,31 @@ const redrive = async (
   const queued = await requeueTask(deps, task, from, 'Restarted after stalling');
   if (!queued) return 'skipped';
   return 'redriven';
+};
+
+/**
+ * A task whose upload never reported in. The file may be in the bucket all the same: its S3 event
+ * can end in the intake dead-letter queue, so the janitor dispatches it as the event would have.
+ */
+const settleUpload = async (
+  deps: DispatchDeps,
+  task: StuckTask,
+): Promise<'recovered' | 'expired' | 'skipped'> => {
+  const head = await deps.objects.head(task.storage_key);
+  if (head) {
+    const outcome = await dispatchObjectCreated(deps, { key: task.storage_key, size: head.size });
+    logger.info('Dispatched an upload whose event never came', { taskId: task.id, outcome: outcome.outcome });
+    return outcome.outcome === 'started' || outcome.outcome === 'rejected' ? 'recovered' : 'skipped';
+  }
+  const failed = await transitionTask(deps.db, {
+    taskId: task.id,
+    from: ['awaiting_upload'],
+    to: 'failed',
+    errorCode: 'UPLOAD_EXPIRED',
+    errorMessage: UPLOAD_EXPIRED_MESSAGE,
+    message: UPLOAD_EXPIRED_MESSAGE,
+  });
+  if (!failed) return 'skipped';
+  await notifyTaskUpdate(deps, failed);
+  return 'expired';
 };

@@ -66,6 +66,9 @@ export const retryTask = async (deps: ApiDeps, task: TaskWithFile): Promise<Task
   if (task.status !== 'failed')
     throw new ConflictError(`Only failed tasks can be retried (status: ${task.status})`);
   if (task.deleted_at) throw new ConflictError('Restore the task before retrying it');
+  // Nothing to read again: the file never reached the bucket.
+  if (task.error_code === 'UPLOAD_EXPIRED')
+    throw new ConflictError('The file never arrived, so there is nothing to retry; upload it again');
   const queued = await requeueTask(deps, task, ['failed'], 'Queued for retry');
   if (!queued) throw new ConflictError(`Task ${task.id} changed while retrying; reload and try again`);
   const view = await findTaskById(deps.db, task.id);

@@ -96,7 +96,7 @@ export const tokenVerifierFrom = (config: IdentityConfig): TokenVerifier => {
 };
 
 /**
- * An object store for functions that are granted no bucket access (WebSocket routes, janitor): the
+ * An object store for functions that are granted no bucket access (WebSocket routes): the
  * use-cases they run never touch objects, and a call here is a wiring bug worth a clear message.
  */
 export const noObjectStore = (functionName: string): ObjectStore => {

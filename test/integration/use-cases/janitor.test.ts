@@ -9,7 +9,9 @@ import {
 } from '../../../database/repositories/index.js';
 import type { DispatchDeps } from '../../../lambdas/core/deps.js';
 import type { ObjectStore, WorkflowInput } from '../../../lambdas/core/ports.js';
+import { ConflictError } from '../../../lambdas/core/errors.js';
 import { runJanitor } from '../../../lambdas/core/use-cases/janitor.js';
+import { retryTask } from '../../../lambdas/core/use-cases/manage-tasks.js';
 import { databaseBackends, seedTask, seedUser, useDatabase } from '../../helpers/databases.js';
 
 const HOUR = 3_600_000;
@@ -19,11 +21,23 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
   const handle = useDatabase(create);
 
   /** The janitor running `aheadMs` in the future: every row written now looks that old. */
-  const createDeps = (aheadMs: number) => {
+  const createDeps = (aheadMs: number, bucket = new Map<string, Uint8Array>()) => {
     const started: WorkflowInput[] = [];
+    // The two reads the janitor makes of an upload: is it there, and what are its first bytes.
+    const objects = {
+      head: vi.fn(async (key: string) => {
+        const bytes = bucket.get(key);
+        return bytes && { size: bytes.byteLength, contentType: 'application/octet-stream' };
+      }),
+      readRange: vi.fn(async (key: string, start: number, end: number) => {
+        const bytes = bucket.get(key);
+        if (!bytes) throw new Error(`no object ${key}`);
+        return bytes.subarray(start, end + 1);
+      }),
+    } as Partial<ObjectStore> as ObjectStore;
     const deps: DispatchDeps = {
       db: handle.db,
-      objects: {} as ObjectStore,
+      objects,
       connections: { post: vi.fn(async () => true) },
       now: () => new Date(Date.now() + aheadMs),
       workflow: {
@@ -58,6 +72,8 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(report).toEqual({
         redriven: 1,
         timedOut: 0,
+        uploadsRecovered: 0,
+        uploadsExpired: 0,
         purged: 0,
         connectionsDeleted: 0,
         countsRepaired: 0,
@@ -110,12 +126,80 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       expect(report).toEqual({
         redriven: 0,
         timedOut: 0,
+        uploadsRecovered: 0,
+        uploadsExpired: 0,
         purged: 0,
         connectionsDeleted: 0,
         countsRepaired: 0,
       });
       expect(started).toEqual([]);
       expect((await findTaskById(handle.db, completed.id))?.status).toBe('completed');
+    });
+
+    it('fails with UPLOAD_EXPIRED a task whose file never arrived, and tells its owner', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      const { task } = await seedTask(handle.db, { userId: user.id, status: 'awaiting_upload' });
+      await saveConnection(handle.db, { id: 'owner-socket', userId: user.id });
+      const { deps, started } = createDeps(2 * HOUR);
+
+      // Act
+      const report = await runJanitor(deps);
+
+      // Assess
+      expect(report).toMatchObject({ uploadsExpired: 1, uploadsRecovered: 0, redriven: 0 });
+      expect(started).toEqual([]);
+      expect(await findTaskById(handle.db, task.id)).toMatchObject({
+        status: 'failed',
+        error_code: 'UPLOAD_EXPIRED',
+        error_message: 'The file did not arrive before its upload link expired; upload it again',
+      });
+      // Nothing to read again: a retry is refused with the way out.
+      const expired = (await findTaskById(handle.db, task.id))!;
+      await expect(retryTask({ ...deps, version: 'test' }, expired)).rejects.toThrow(
+        new ConflictError('The file never arrived, so there is nothing to retry; upload it again'),
+      );
+      const pushed = vi.mocked(deps.connections.post).mock.calls.map(([id, message]) => ({ id, message }));
+      expect(pushed).toContainEqual({
+        id: 'owner-socket',
+        message: expect.objectContaining({
+          type: 'task_update',
+          taskId: task.id,
+          status: 'failed',
+          error: { code: 'UPLOAD_EXPIRED', message: expect.stringContaining('upload it again') },
+        }),
+      });
+    });
+
+    it('dispatches a task whose file is in the bucket although its event never came', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      const { task, file } = await seedTask(handle.db, { userId: user.id, status: 'awaiting_upload' });
+      const pdf = new TextEncoder().encode('%PDF-1.7\n%\u00e2\u00e3\n1 0 obj\n<<>>\nendobj\n');
+      const { deps, started } = createDeps(2 * HOUR, new Map([[file.storage_key, pdf]]));
+
+      // Act
+      const report = await runJanitor(deps);
+
+      // Assess
+      expect(report).toMatchObject({ uploadsRecovered: 1, uploadsExpired: 0 });
+      expect(started).toEqual([{ taskId: task.id, userId: user.id, key: file.storage_key, attempt: 1 }]);
+      expect(await findTaskById(handle.db, task.id)).toMatchObject({ status: 'queued', stage: 'download' });
+    });
+
+    it('leaves a task awaiting its upload alone while its upload may still be on its way', async () => {
+      // Prepare
+      const user = await seedUser(handle.db);
+      const { task } = await seedTask(handle.db, { userId: user.id, status: 'awaiting_upload' });
+      const { deps } = createDeps(30 * 60_000);
+
+      // Act
+      const report = await runJanitor(deps);
+
+      // Assess
+      expect(report).toMatchObject({ uploadsExpired: 0, uploadsRecovered: 0 });
+      expect(deps.objects.head).not.toHaveBeenCalled();
+      expect((await findTaskById(handle.db, task.id))?.status).toBe('awaiting_upload');
     });
 
     it('purges tasks deleted before the restore window with their file, result and events', async () => {

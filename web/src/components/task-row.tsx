@@ -75,7 +75,7 @@ export const TaskRow = ({ task, onDelete, onRestore, onRetry, owner }: TaskRowPr
             View
           </Link>
         )}
-        {task.status === 'failed' && !deleted && onRetry && (
+        {task.status === 'failed' && !deleted && onRetry && task.error?.code !== 'UPLOAD_EXPIRED' && (
           <button
             type="button"
             className="button button-small"

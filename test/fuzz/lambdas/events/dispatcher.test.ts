@@ -3,9 +3,9 @@
  * event notifications (tasks awaiting their upload, files dropped by known and unknown users, keys
  * outside uploads/, odd and malformed keys, huge and impossible sizes, test events, records of the
  * wrong shape, non-JSON bodies, repeated messages). The handler never throws; a malformed message is
- * reported as a batch item failure (its contract), a good one never; no task is lost or duplicated
- * and no task is ever owned by anyone but its key's owner. Budgets and replay:
- * test/helpers/fuzz/settings.ts.
+ * reported as a batch item failure (its contract), a good one never; no task is lost or duplicated,
+ * no task is ever owned by anyone but its key's owner, and a drop whose file is not in the bucket
+ * leaves no task waiting for it. Budgets and replay: test/helpers/fuzz/settings.ts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -405,6 +405,16 @@ describe.each(await databaseBackends())('Backend: $name', ({ name, create }) => 
             for (const task of tasks.rows)
               if (parseUploadKey(task.storage_key)?.userId !== task.user_id)
                 throw new Error(`task ${task.id} is not owned by its key's owner: ${task.storage_key}`);
+            const seeded = new Set(awaiting);
+            for (const task of tasks.rows)
+              if (
+                task.status === 'awaiting_upload' &&
+                !seeded.has(task.storage_key) &&
+                !(await objects.head(task.storage_key))
+              )
+                throw new Error(
+                  `a drop left a task waiting for an upload that never comes: ${task.storage_key}`,
+                );
             for (const message of messages) {
               if (reported.has(message.record.messageId)) continue;
               for (const record of message.built) {

@@ -7,7 +7,13 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
@@ -184,6 +190,40 @@ describe('Function: handler (dispatcher)', () => {
       name: task.id,
       input: JSON.stringify({ taskId: task.id, userId: user.id, key: file.storage_key, attempt: 1 }),
     });
+  });
+});
+
+describe('Function: handler (dispatcher), a dropped file gone before its event', () => {
+  it('creates no task for a file that is no longer in the bucket', async () => {
+    // Prepare
+    const user = await seedUser(db);
+    const key = `uploads/${user.id}/dropped-then-deleted/scan.png`;
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    const event = {
+      Records: [
+        {
+          messageId: 'm-1',
+          body: JSON.stringify({
+            Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key, size: 1234 } } }],
+          }),
+        },
+      ],
+    } as unknown as SQSEvent;
+    const handler = await coldStart('dispatcher');
+
+    // Act
+    const result = await handler(event, lambdaContext('dispatcher'));
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(s3Mock.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: FULL_ENV.DOCUMENTS_BUCKET,
+      Key: key,
+    });
+    expect(await db.selectFrom('files').select('id').where('storage_key', '=', key).execute()).toEqual([]);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toEqual([]);
   });
 });
 
@@ -583,12 +623,53 @@ describe('Function: handler (janitor)', () => {
     const report = await handler({}, lambdaContext('janitor'));
 
     // Assess
-    expect(report).toEqual({ redriven: 1, timedOut: 0, purged: 0, connectionsDeleted: 0, countsRepaired: 0 });
+    expect(report).toEqual({
+      redriven: 1,
+      timedOut: 0,
+      uploadsRecovered: 0,
+      uploadsExpired: 0,
+      purged: 0,
+      connectionsDeleted: 0,
+      countsRepaired: 0,
+    });
     expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
       stateMachineArn: FULL_ENV.STATE_MACHINE_ARN,
       name: `${task.id}-2`,
       input: JSON.stringify({ taskId: task.id, userId: user.id, key: file.storage_key, attempt: 2 }),
     });
+  });
+});
+
+describe('Function: handler (janitor), uploads that never arrived', () => {
+  it('asks the documents bucket for the file, and fails the task with UPLOAD_EXPIRED when it is not there', async () => {
+    // Prepare
+    const user = await seedUser(db);
+    const { task, file } = await seedTask(db, { userId: user.id, status: 'awaiting_upload' });
+    await db
+      .updateTable('tasks')
+      .set({ updated_at: new Date(Date.now() - 2 * 3_600_000) })
+      .where('id', '=', task.id)
+      .execute();
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    const handler = await coldStart('janitor');
+
+    // Act
+    const report = await handler({}, lambdaContext('janitor'));
+
+    // Assess
+    expect(report).toMatchObject({ uploadsExpired: 1, uploadsRecovered: 0 });
+    expect(s3Mock.commandCalls(HeadObjectCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: FULL_ENV.DOCUMENTS_BUCKET, Key: file.storage_key },
+    ]);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toEqual([]);
+    const failed = await db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', '=', task.id)
+      .executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ status: 'failed', error_code: 'UPLOAD_EXPIRED' });
   });
 });
 
