@@ -8,6 +8,7 @@ import { LIMITS, type TaskErrorCode } from '../task.js';
 import { sniffContentType } from '../content-type.js';
 import { hasControlCharacters } from '../text.js';
 import { createDroppedTask } from './create-task.js';
+import { failTask } from './fail-task.js';
 import { notifyTaskUpdate } from './notify.js';
 
 export type DispatchOutcome =
@@ -22,15 +23,7 @@ const fail = async (
   code: TaskErrorCode,
   message: string,
 ): Promise<DispatchOutcome> => {
-  const failed = await transitionTask(deps.db, {
-    taskId,
-    from: ['awaiting_upload', 'queued'],
-    to: 'failed',
-    errorCode: code,
-    errorMessage: message,
-    message,
-  });
-  if (failed) await notifyTaskUpdate(deps, failed);
+  await failTask(deps, taskId, ['awaiting_upload', 'queued'], code, message);
   return { outcome: 'rejected', taskId, code };
 };
 

@@ -9,13 +9,12 @@ import {
   findTasksInStatus,
   purgeDeletedTasks,
   recomputeTaskCounts,
-  transitionTask,
 } from '../../../database/repositories/tasks.js';
 import { logger } from '../../shared/logger.js';
 import type { DispatchDeps } from '../deps.js';
 import { LIMITS } from '../task.js';
 import { dispatchObjectCreated } from './dispatch.js';
-import { notifyTaskUpdate } from './notify.js';
+import { failTask } from './fail-task.js';
 import { requeueTask } from './requeue.js';
 
 export interface JanitorSettings {
@@ -168,17 +167,7 @@ const redrive = async (
   // Conditional on the status just read: a task that moved on meanwhile is left alone.
   const from = [task.status as 'queued' | 'processing'];
   if (task.attempts >= maxAttempts) {
-    const failed = await transitionTask(deps.db, {
-      taskId: task.id,
-      from,
-      to: 'failed',
-      errorCode: 'TIMEOUT',
-      errorMessage: TIMEOUT_MESSAGE,
-      message: TIMEOUT_MESSAGE,
-    });
-    if (!failed) return 'skipped';
-    await notifyTaskUpdate(deps, failed);
-    return 'timedOut';
+    return (await failTask(deps, task.id, from, 'TIMEOUT', TIMEOUT_MESSAGE)) ? 'timedOut' : 'skipped';
   }
   const queued = await requeueTask(deps, task, from, 'Restarted after stalling');
   if (!queued) return 'skipped';
@@ -199,15 +188,12 @@ const settleUpload = async (
     logger.info('Dispatched an upload whose event never came', { taskId: task.id, outcome: outcome.outcome });
     return outcome.outcome === 'started' || outcome.outcome === 'rejected' ? 'recovered' : 'skipped';
   }
-  const failed = await transitionTask(deps.db, {
-    taskId: task.id,
-    from: ['awaiting_upload'],
-    to: 'failed',
-    errorCode: 'UPLOAD_EXPIRED',
-    errorMessage: UPLOAD_EXPIRED_MESSAGE,
-    message: UPLOAD_EXPIRED_MESSAGE,
-  });
-  if (!failed) return 'skipped';
-  await notifyTaskUpdate(deps, failed);
-  return 'expired';
+  const expired = await failTask(
+    deps,
+    task.id,
+    ['awaiting_upload'],
+    'UPLOAD_EXPIRED',
+    UPLOAD_EXPIRED_MESSAGE,
+  );
+  return expired ? 'expired' : 'skipped';
 };
