@@ -291,18 +291,23 @@ export async function upsertWait(
 /**
  * The next waiting tasks of a kind in fair order, at most `limit`. The order is fair queuing with equal
  * weights: a task's key is its rank among its user's waiting tasks (priority, then age) plus what its
- * user already holds, so a user with nothing in flight goes ahead of a heavy user's backlog, and
- * users with backlogs take turns. Tasks in backoff or holding a live grant are skipped.
+ * user already uses (leases held, and calls made within the rate window), so a user with nothing in
+ * flight goes ahead of a heavy user's backlog, and users with backlogs take turns. Calls already
+ * returned count too: a sync call ends in a fraction of a second, and counting only the leases still
+ * held let a heavy user whose calls had just returned tie with a light user at every round, and win
+ * every tie by the age of its backlog. Tasks in backoff or holding a live grant are skipped.
  */
 export async function selectFairWaits(
   db: Db,
-  input: { kind: AdmissionKind; now: Date; limit: number },
+  input: { kind: AdmissionKind; now: Date; limit: number; rateWindowMs: number },
 ): Promise<AdmissionWait[]> {
   if (input.limit <= 0) return [];
+  const windowStart = plus(input.now, -input.rateWindowMs);
   const result = await sql<AdmissionWait>`
     WITH held AS (
       SELECT user_id, count(*)::int AS n FROM textract_leases
-      WHERE kind = ${input.kind} AND released_at IS NULL AND expires_at > ${input.now}
+      WHERE kind = ${input.kind}
+        AND ((released_at IS NULL AND expires_at > ${input.now}) OR called_at > ${windowStart})
       GROUP BY user_id
     ), eligible AS (
       SELECT w.*, row_number() OVER (

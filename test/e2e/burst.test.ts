@@ -83,14 +83,18 @@ describe('Burst against a throttling Textract', () => {
 
     // Act
     await drop(heavy, heavyNames);
-    // The light user arrives while the heavy user's backlog waits (on a loaded machine the drop
-    // scanner and the first runs can take seconds to get there, so wait for it rather than a time).
+    // The light user arrives while the heavy user's backlog of one-page images waits (on a loaded
+    // machine the drop scanner and the first runs can take seconds to get there, so wait for it
+    // rather than a time). Images, not PDFs: waiting is per kind of call, and a light image meets no
+    // queue when only the heavy user's PDFs are waiting.
     await pollUntil(async () => {
       const { n } = await host.host.database.db
         .selectFrom('tasks')
+        .innerJoin('files', 'files.id', 'tasks.file_id')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('stage', '=', 'capacity')
-        .where('status', '=', 'queued')
+        .where('tasks.stage', '=', 'capacity')
+        .where('tasks.status', '=', 'queued')
+        .where('files.original_name', 'like', '%.png')
         .executeTakeFirstOrThrow();
       return Number(n) >= 8;
     }, 30_000);

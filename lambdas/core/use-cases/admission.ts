@@ -322,7 +322,12 @@ const roundOf = async (deps: PumpDeps, kind: AdmissionKind): Promise<AdmissionRo
 
     const counts = await countLeases(trx, { kind, now, rateWindowMs: settings.rateWindowMs });
     const free = freeCapacity(counts, limits);
-    const chosen = await selectFairWaits(trx, { kind, now, limit: Math.min(free, 100) });
+    const chosen = await selectFairWaits(trx, {
+      kind,
+      now,
+      limit: Math.min(free, 100),
+      rateWindowMs: settings.rateWindowMs,
+    });
     const grants: Array<{ input: DownloadOutput; resume: ResumedRun }> = [];
     for (const wait of chosen) {
       const parsed = downloadOutput.safeParse(wait.input);

@@ -10,6 +10,7 @@ import { DEFAULT_ADMISSION_SETTINGS, type AdmissionSettings } from '../../../lam
 import type { WorkflowInput } from '../../../lambdas/core/ports.js';
 import {
   admitCall,
+  releaseCall,
   releaseJobSlot,
   runAdmissionPump,
   runAdmissionRound,
@@ -201,6 +202,30 @@ describe.each(await databaseBackends())('Backend: $name', ({ create }) => {
       ).toEqual(light.map((user) => user.id).sort());
       expect(started[3]!.userId).toBe(heavy.id);
       expect(round.waiting).toBe(9);
+    });
+
+    it('admits a light user ahead of a heavy user whose calls have already returned', async () => {
+      // Prepare: two calls per window; the heavy user's call was made and is over (a sync call
+      // lasts a fraction of a second), its backlog waits, then a light user's task waits too
+      const { deps, started } = createDeps(
+        { rateWindowMs: 60_000 },
+        { syncTps: 1, asyncStartTps: 1, maxConcurrentJobs: 1 },
+      );
+      const heavy = await seedUser(handle.db);
+      const first = await admitCall(deps, await seedDownloaded(heavy.id));
+      if (!first.admitted) throw new Error('the first call should go ahead at once');
+      await releaseCall(deps, first.leaseId);
+      for (let i = 0; i < 3; i += 1) await admitCall(deps, await seedDownloaded(heavy.id));
+      const light = await seedUser(handle.db);
+      await admitCall(deps, await seedDownloaded(light.id));
+      deps.admission.settings.quotas.syncTps = 2;
+
+      // Act: one more call fits in the window
+      const round = await runAdmissionRound(deps);
+
+      // Assess: it goes to the light user, not to the oldest task of the heavy user's backlog
+      expect(round.granted).toBe(1);
+      expect(started.map((input) => input.userId)).toEqual([light.id]);
     });
 
     it('orders one user’s own waiting tasks by priority, then age', async () => {
