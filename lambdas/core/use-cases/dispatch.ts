@@ -23,7 +23,7 @@ const fail = async (
   code: TaskErrorCode,
   message: string,
 ): Promise<DispatchOutcome> => {
-  await failTask(deps, taskId, ['awaiting_upload', 'queued'], code, message);
+  await failTask(deps, { taskId, from: ['awaiting_upload', 'queued'], code, message });
   return { outcome: 'rejected', taskId, code };
 };
 
@@ -54,7 +54,7 @@ export const dispatchObjectCreated = async (
   let task = await findTaskByStorageKey(deps.db, object.key);
   // Read once: a dropped file must still be there before it gets a task, or the task would wait
   // for an upload that never comes (the event of an object deleted since, or redelivered late).
-  let head: ObjectHead | undefined | null = null;
+  let head: ObjectHead | undefined;
   if (!task) {
     if (!(await findUserById(deps.db, owner.userId))) {
       logger.warn('Ignoring dropped file of an unknown user', { key: object.key, userId: owner.userId });

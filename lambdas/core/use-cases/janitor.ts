@@ -167,7 +167,13 @@ const redrive = async (
   // Conditional on the status just read: a task that moved on meanwhile is left alone.
   const from = [task.status as 'queued' | 'processing'];
   if (task.attempts >= maxAttempts) {
-    return (await failTask(deps, task.id, from, 'TIMEOUT', TIMEOUT_MESSAGE)) ? 'timedOut' : 'skipped';
+    const timedOut = await failTask(deps, {
+      taskId: task.id,
+      from,
+      code: 'TIMEOUT',
+      message: TIMEOUT_MESSAGE,
+    });
+    return timedOut ? 'timedOut' : 'skipped';
   }
   const queued = await requeueTask(deps, task, from, 'Restarted after stalling');
   if (!queued) return 'skipped';
@@ -188,12 +194,11 @@ const settleUpload = async (
     logger.info('Dispatched an upload whose event never came', { taskId: task.id, outcome: outcome.outcome });
     return outcome.outcome === 'started' || outcome.outcome === 'rejected' ? 'recovered' : 'skipped';
   }
-  const expired = await failTask(
-    deps,
-    task.id,
-    ['awaiting_upload'],
-    'UPLOAD_EXPIRED',
-    UPLOAD_EXPIRED_MESSAGE,
-  );
+  const expired = await failTask(deps, {
+    taskId: task.id,
+    from: ['awaiting_upload'],
+    code: 'UPLOAD_EXPIRED',
+    message: UPLOAD_EXPIRED_MESSAGE,
+  });
   return expired ? 'expired' : 'skipped';
 };

@@ -24,6 +24,7 @@ import { TASK_ERROR_CODES, type TaskErrorCode } from '../task.js';
 import type { ResultFacts } from '../views.js';
 import { isThrottlingError } from '../admission-rules.js';
 import { admitCall, releaseCall, waitAfterThrottle } from './admission.js';
+import { failTask } from './fail-task.js';
 import { notifyTaskUpdate } from './notify.js';
 
 /** The execution input: from the dispatcher (a new attempt) or from a finished text-detection job. */
@@ -239,15 +240,12 @@ export const markFailedStep = async (deps: CoreDeps, rawInput: unknown) => {
     .parse(rawInput);
   const { code, message } = classifyFailure(input.error);
   logger.warn('Task failed', { taskId: input.taskId, attempt: input.attempt, code, error: input.error });
-  const failed = await transitionTask(deps.db, {
+  await failTask(deps, {
     taskId: input.taskId,
     from: ['awaiting_upload', 'queued', 'processing'],
     attempt: input.attempt,
-    to: 'failed',
-    errorCode: code,
-    errorMessage: message,
+    code,
     message,
   });
-  if (failed) await notifyTaskUpdate(deps, failed);
   return { taskId: input.taskId, status: 'failed', code };
 };
